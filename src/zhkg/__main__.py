@@ -1,0 +1,3 @@
+from zhkg.cli import main
+
+main()

@@ -62,6 +62,10 @@ class ZHKG(DefinedNamespace):
     adcode: URIRef
     latitude: URIRef
     longitude: URIRef
+    isoCode: URIRef  # ISO 3166-1 alpha-2 code of a country
+
+    # store bookkeeping (graph <https://w3id.org/zhkg/graph/meta>, never exported)
+    contentHash: URIRef
 
     # article data
     textLength: URIRef

@@ -1,0 +1,277 @@
+"""One article's extraction as RDF: the named graph that holds everything the article states.
+
+Each article gets one named graph, self-contained, so that building an article again or removing it
+is replacing or dropping one graph. The function is pure (a worker process or a Dask worker can run
+it) and deterministic: evidence and statement nodes get IRIs hashed from what they say, never blank
+nodes, so two builds of the same input give the same triples and diffs stay readable.
+
+Corpus-level facts (the one canonical `rdfs:label`, gazetteer coordinates, partOf chains) live in
+the entities graph, which `zhkg.store.Store.refresh_entities` recomputes from all article graphs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from urllib.parse import quote
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDFS, SKOS
+from rdflib.term import Node
+
+from zhkg.errors import ZhkgError
+from zhkg.model import ARTICLE_PREDICATES, Evidence, Extraction, Mention
+from zhkg.namespace import ARTICLE, GRAPH, ID, ORG, SCHEMA, ZHKG
+
+Triple = tuple[URIRef, URIRef, Node]
+
+#: The corpus-level graph of canonical labels and gazetteer facts.
+ENTITIES_GRAPH = URIRef(GRAPH["entities"])
+#: Store bookkeeping (content hashes); never exported.
+META_GRAPH = URIRef(GRAPH["meta"])
+
+#: Prefixes used by every serialisation (Turtle, TriG, JSON-LD @context, query output).
+PREFIXES: dict[str, str] = {
+    "zhkg": str(ZHKG._NS),
+    "id": str(ID),
+    "article": str(ARTICLE),
+    "graph": str(GRAPH),
+    "schema": str(SCHEMA),
+    "org": str(ORG),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+}
+
+#: Each entity class's direct parent among the entity classes: a mention typed `Place` and one
+#: typed `City` of the same entity say the entity is a City.
+_PARENT = {
+    "Country": "Place",
+    "Province": "Place",
+    "City": "Place",
+    "District": "Place",
+    "DevelopmentZone": "Place",
+    "Official": "Person",
+    "Company": "Organization",
+    "GovernmentBody": "Organization",
+}
+
+_ISO_DATETIME = re.compile(
+    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+
+
+def article_iri(doc_id: str) -> URIRef:
+    return URIRef(ARTICLE + _slug(doc_id))
+
+
+def article_graph_iri(doc_id: str) -> URIRef:
+    return URIRef(GRAPH + "article/" + _slug(doc_id))
+
+
+def _slug(doc_id: str) -> str:
+    # Article ids come from file names and JSON Lines fields: keep them readable, but never let a
+    # space or a '#' break the IRI.
+    return quote(doc_id, safe="-._~")
+
+
+def most_specific(types: Iterable[str]) -> list[str]:
+    """Drop every type that another type in the set refines (Place beside City), sorted."""
+    present = set(types)
+    general = set()
+    for t in present:
+        parent = _PARENT.get(t)
+        while parent is not None:
+            general.add(parent)
+            parent = _PARENT.get(parent)
+    return sorted(present - general)
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha1("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:24]
+
+
+def _int(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+def _confidence(value: float) -> Literal:
+    # xsd:decimal with a short fixed lexical form: floats print differently across platforms.
+    text = f"{float(value):.4f}".rstrip("0")
+    return Literal(Decimal(text + "0" if text.endswith(".") else text), datatype=XSD.decimal)
+
+
+def _published(value: str | None) -> Literal | None:
+    if not value:
+        return None
+    m = _ISO_DATETIME.match(value.strip())
+    if m is None:
+        return None
+    year, month, day, hour, minute, second = m.groups()
+    date = f"{year}-{int(month):02d}-{int(day):02d}"
+    if hour is None:
+        return Literal(date, datatype=XSD.date)
+    return Literal(f"{date}T{int(hour):02d}:{minute}:{second or '00'}", datatype=XSD.dateTime)
+
+
+def _evidence_triples(node: URIRef, ev: Evidence, text: str, article: URIRef,
+                      fallback_anchor: str) -> list[Triple]:
+    anchor = text[ev.start:ev.end] or fallback_anchor
+    out: list[Triple] = [
+        (node, RDF.type, ZHKG.Evidence),
+        (node, ZHKG.article, article),
+        (node, ZHKG.anchorText, Literal(anchor, lang="zh")),
+        (node, ZHKG.startOffset, _int(ev.start)),
+        (node, ZHKG.endOffset, _int(ev.end)),
+        (node, ZHKG.method, Literal(ev.method)),
+        (node, ZHKG.confidence, _confidence(ev.confidence)),
+    ]
+    if ev.sentence_end > ev.sentence_start:
+        out += [
+            (node, ZHKG.sentence, Literal(text[ev.sentence_start:ev.sentence_end], lang="zh")),
+            (node, ZHKG.sentenceStart, _int(ev.sentence_start)),
+            (node, ZHKG.sentenceEnd, _int(ev.sentence_end)),
+        ]
+    return out
+
+
+def _iri(iris: Mapping[Mention, str], mention: Mention) -> URIRef:
+    try:
+        return URIRef(iris[mention])
+    except KeyError:
+        raise ZhkgError(
+            f"no IRI for mention {mention.text!r} ({mention.type}) at {mention.start}-{mention.end}"
+            f" in {mention.evidence.doc_id}: the resolver must give one for every mention"
+        ) from None
+
+
+def article_triples(extraction: Extraction, iris: Mapping[Mention, str]) -> list[Triple]:
+    """Every triple of the article's named graph, in a deterministic order."""
+    doc = extraction.doc
+    text = doc.text
+    art = article_iri(doc.id)
+    triples: list[Triple] = [
+        (art, RDF.type, ZHKG.Article),
+        (art, SCHEMA.identifier, Literal(doc.id)),
+        (art, ZHKG.textLength, _int(len(text))),
+    ]
+    if doc.title:
+        triples.append((art, SCHEMA.headline, Literal(doc.title, lang="zh")))
+    published = _published(doc.published)
+    if published is not None:
+        triples.append((art, SCHEMA.datePublished, published))
+
+    # Entities: everything a mention or a relation names, with every surface form and type seen.
+    types: dict[URIRef, set[str]] = {}
+    names: dict[URIRef, set[str]] = {}
+    keys: dict[URIRef, set[str]] = {}
+
+    def see(m: Mention) -> URIRef:
+        iri = _iri(iris, m)
+        types.setdefault(iri, set()).add(m.type)
+        names.setdefault(iri, set()).add(m.text)
+        if m.key and _PARENT.get(m.type, m.type) == "Place":
+            keys.setdefault(iri, set()).add(m.key)
+        return iri
+
+    for m in extraction.mentions:
+        iri = see(m)
+        node = URIRef(ID + "evidence/" + _digest(doc.id, m.start, m.end, "denotes", iri))
+        triples.append((node, ZHKG.denotes, iri))
+        triples += _evidence_triples(node, m.evidence, text, art, m.text)
+
+    for r in extraction.relations:
+        subj = art if r.subject is None else see(r.subject)
+        obj = see(r.object)
+        pred = URIRef(ZHKG[r.predicate])
+        if r.subject is None and r.predicate not in ARTICLE_PREDICATES:
+            raise ZhkgError(f"relation {r.predicate} in {doc.id} has no subject")
+        triples.append((subj, pred, obj))
+        stmt = URIRef(ID + "statement/" + _digest(subj, pred, obj))
+        triples += [
+            (stmt, RDF.type, RDF.Statement),
+            (stmt, RDF.subject, subj),
+            (stmt, RDF.predicate, pred),
+            (stmt, RDF.object, obj),
+        ]
+        node = URIRef(ID + "evidence/" + _digest(doc.id, r.evidence.start, r.evidence.end,
+                                                 subj, pred, obj))
+        triples.append((node, ZHKG.supports, stmt))
+        triples += _evidence_triples(node, r.evidence, text, art, r.object.text)
+
+    for iri in sorted(types):
+        triples.append((art, ZHKG.mentions, iri))
+        triples += [(iri, RDF.type, URIRef(ZHKG[t])) for t in most_specific(types[iri])]
+        triples += [(iri, SKOS.altLabel, Literal(n, lang="zh")) for n in sorted(names[iri])]
+        for key in sorted(keys.get(iri, ())):
+            prop = ZHKG.adcode if key.isdigit() else ZHKG.isoCode
+            triples.append((iri, prop, Literal(key)))
+    return triples
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)
+    return graph
+
+
+def article_graph(extraction: Extraction, iris: Mapping[Mention, str]) -> Graph:
+    """The article's named graph as an rdflib Graph whose identifier is the graph IRI."""
+    graph = bind_prefixes(Graph(identifier=article_graph_iri(extraction.doc.id)))
+    for triple in article_triples(extraction, iris):
+        graph.add(triple)
+    return graph
+
+
+def article_nquads(extraction: Extraction, iris: Mapping[Mention, str]) -> str:
+    """The article's named graph as N-Quads: the fast, picklable path into the store."""
+    g = nt_term(article_graph_iri(extraction.doc.id))
+    return "".join(
+        f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {g} .\n"
+        for s, p, o in dict.fromkeys(article_triples(extraction, iris))
+    )
+
+
+def graph_nquads(graph: Graph, graph_iri: URIRef | None = None) -> str:
+    """Any rdflib graph as N-Quads in `graph_iri` (default: the graph's own identifier)."""
+    name = graph_iri if graph_iri is not None else graph.identifier
+    g = nt_term(name)
+    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {g} .\n" for s, p, o in graph)
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
+
+
+def nt_term(term: Node) -> str:
+    """A term in N-Triples syntax (rdflib's `n3()` may write Turtle-only long strings)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        lexical = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], str(term))
+        if term.language:
+            return f'"{lexical}"@{term.language}'
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f'"{lexical}"^^<{term.datatype}>'
+        return f'"{lexical}"'
+    return term.n3()
+
+
+__all__ = [
+    "ENTITIES_GRAPH",
+    "META_GRAPH",
+    "PREFIXES",
+    "article_graph",
+    "article_graph_iri",
+    "article_iri",
+    "article_nquads",
+    "article_triples",
+    "bind_prefixes",
+    "graph_nquads",
+    "most_specific",
+    "nt_term",
+]

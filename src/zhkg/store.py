@@ -1,0 +1,390 @@
+"""The embedded store: pyoxigraph (RocksDB) at `DIR/store`, one named graph per article.
+
+pyoxigraph parses, loads and queries an order of magnitude faster than rdflib's memory store and
+keeps the data on disk, so it is the default; rdflib stays the API for the ontology, SHACL and
+small graphs. Articles go in through `bulk_load` of N-Quads in large chunks, never triple by triple.
+One writer at a time (RocksDB holds a lock); readers open read-only.
+
+Layout of the dataset:
+- `graph:article/{id}`: everything one article states (see `zhkg.rdf`);
+- `graph:entities`: canonical labels and gazetteer facts, recomputed by `refresh_entities`;
+- `graph:meta`: the content hash of each article, so a resumed build skips what it already has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from zhkg.errors import QueryError, StoreError
+from zhkg.namespace import GRAPH, ID, ZHKG
+from zhkg.rdf import (
+    ENTITIES_GRAPH,
+    META_GRAPH,
+    article_graph_iri,
+    article_iri,
+    graph_nquads,
+    most_specific,
+)
+
+#: Flush pending N-Quads to `bulk_load` once this many characters have piled up.
+CHUNK_CHARS = 32 * 1024 * 1024
+
+_ARTICLE_GRAPH_PREFIX = str(GRAPH) + "article/"
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+_SKOS_ALT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+_XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+_ZHKG = str(ZHKG._NS)
+_CONTENT_HASH = ox.NamedNode(_ZHKG + "contentHash")
+_ENTITIES = ox.NamedNode(str(ENTITIES_GRAPH))
+_META = ox.NamedNode(str(META_GRAPH))
+_NOT_ENTITIES = {"Article", "Evidence"}
+
+#: Gazetteer division levels to ontology classes.
+LEVEL_TYPES = {
+    "country": "Country",
+    "province": "Province",
+    "city": "City",
+    "prefecture": "City",
+    "district": "District",
+    "county": "District",
+}
+
+
+class Division(Protocol):
+    """What the gazetteer says about one administrative division (zhkg.gazetteer.Division)."""
+
+    @property
+    def adcode(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
+
+
+class Gazetteer(Protocol):
+    def division(self, adcode: str) -> Division | None: ...
+
+
+CanonicalName = Callable[[str, Iterable[str]], str]
+ArticleContent = Graph | str | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshSummary:
+    """What `refresh_entities` wrote: the entities labelled and the places placed."""
+
+    entities: int
+    places: int
+    triples: int
+
+
+class Store:
+    """An open pyoxigraph store. Use `Store.open(path)` as a context manager."""
+
+    def __init__(self, inner: ox.Store, path: Path | None, read_only: bool) -> None:
+        self._inner: ox.Store | None = inner
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None, read_only: bool = False) -> Store:
+        """Open (creating it unless read-only) the store at `path`; None is a temporary store."""
+        if path is None:
+            return cls(ox.Store(), None, read_only=False)
+        p = Path(path)
+        try:
+            if read_only:
+                if not (p / "CURRENT").exists():
+                    raise StoreError(f"{p}: no store here (run `zhkg build ... -o DIR` first)")
+                return cls(ox.Store.read_only(str(p)), p, read_only=True)
+            p.mkdir(parents=True, exist_ok=True)
+            return cls(ox.Store(str(p)), p, read_only=False)
+        except OSError as exc:
+            reason = str(exc)
+            if "lock" in reason.lower():
+                reason = "locked by another writer (one `zhkg build` at a time)"
+            raise StoreError(f"{p}: cannot open the store: {reason}") from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._inner is not None and not self.read_only:
+            with contextlib.suppress(OSError):
+                self._inner.flush()
+        self._inner = None  # pyoxigraph releases the RocksDB lock when the object goes
+
+    @property
+    def inner(self) -> ox.Store:
+        """The pyoxigraph store, for callers that stream quads themselves (exports, the server)."""
+        if self._inner is None:
+            raise StoreError("the store is closed")
+        return self._inner
+
+    def _writable(self) -> ox.Store:
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        return self.inner
+
+    # -- articles -------------------------------------------------------------------------------
+
+    def replace_articles(self, items: Iterable[tuple[str, str, ArticleContent]]) -> int:
+        """Load articles, each replacing its previous graph; returns how many were loaded.
+
+        `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads are loaded as they are
+        (they must already be in the article's graph, as `zhkg.rdf.article_nquads` writes them);
+        an rdflib Graph is put in the article's graph. Loading is chunked through `bulk_load`,
+        which is fast but not transactional: an interrupted call leaves loaded articles without
+        their hash, so a resumed build simply loads them again.
+        """
+        store = self._writable()
+        pending: list[str] = []
+        pending_ids: list[tuple[str, str]] = []
+        size = 0
+        count = 0
+
+        def flush() -> None:
+            nonlocal size
+            if pending:
+                try:
+                    store.bulk_load("".join(pending).encode("utf-8"), ox.RdfFormat.N_QUADS)
+                except (SyntaxError, ValueError) as exc:
+                    raise StoreError(f"cannot load articles: {exc}") from None
+            for doc_id, content_hash in pending_ids:
+                self._set_hash(doc_id, content_hash)
+            pending.clear()
+            pending_ids.clear()
+            size = 0
+
+        for doc_id, content_hash, content in items:
+            if any(doc_id == d for d, _ in pending_ids):
+                flush()  # the same article twice in one batch: the later one wins
+            store.remove_graph(ox.NamedNode(str(article_graph_iri(doc_id))))
+            if isinstance(content, Graph):
+                text = graph_nquads(content, article_graph_iri(doc_id))
+            elif isinstance(content, bytes):
+                text = content.decode("utf-8")
+            else:
+                text = content
+            pending.append(text)
+            pending_ids.append((doc_id, content_hash))
+            size += len(text)
+            count += 1
+            if size >= CHUNK_CHARS:
+                flush()
+        flush()
+        return count
+
+    def _set_hash(self, doc_id: str, content_hash: str) -> None:
+        store = self._writable()
+        subject = ox.NamedNode(str(article_iri(doc_id)))
+        for quad in list(store.quads_for_pattern(subject, _CONTENT_HASH, None, _META)):
+            store.remove(quad)
+        store.add(ox.Quad(subject, _CONTENT_HASH, ox.Literal(content_hash), _META))
+
+    def has_article(self, doc_id: str, content_hash: str) -> bool:
+        """True if the article is loaded from exactly this content (a resumed build skips it)."""
+        subject = ox.NamedNode(str(article_iri(doc_id)))
+        return any(
+            _value(q.object) == content_hash
+            for q in self.inner.quads_for_pattern(subject, _CONTENT_HASH, None, _META)
+        )
+
+    def article_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of every article in the store."""
+        out: dict[str, str] = {}
+        for q in self.inner.quads_for_pattern(None, None, None, _META):
+            if q.predicate == _CONTENT_HASH and isinstance(q.subject, ox.NamedNode):
+                out[self._doc_id(q.subject)] = _value(q.object)
+        return dict(sorted(out.items()))
+
+    def _doc_id(self, article: ox.NamedNode) -> str:
+        # The identifier as written, not the IRI slug (which percent-encodes).
+        ident = ox.NamedNode("https://schema.org/identifier")
+        graph = ox.NamedNode(_ARTICLE_GRAPH_PREFIX + article.value.rsplit("/", 1)[-1])
+        for q in self.inner.quads_for_pattern(article, ident, None, graph):
+            return str(_value(q.object))
+        from urllib.parse import unquote
+
+        return unquote(article.value.rsplit("/", 1)[-1])
+
+    def article_ids(self) -> list[str]:
+        """Every article that has a graph in the store, sorted."""
+        ids = []
+        for g in self.inner.named_graphs():
+            if isinstance(g, ox.NamedNode) and g.value.startswith(_ARTICLE_GRAPH_PREFIX):
+                slug = g.value[len(_ARTICLE_GRAPH_PREFIX):]
+                ids.append(self._doc_id(ox.NamedNode(str(article_iri("")) + slug)))
+        return sorted(ids)
+
+    def remove_article(self, doc_id: str) -> bool:
+        """Drop the article's graph and hash; False if it was not there.
+
+        The entities graph still names the article's entities until `refresh_entities` runs.
+        """
+        store = self._writable()
+        graph = ox.NamedNode(str(article_graph_iri(doc_id)))
+        subject = ox.NamedNode(str(article_iri(doc_id)))
+        existed = store.contains_named_graph(graph) or any(
+            True for _ in store.quads_for_pattern(subject, _CONTENT_HASH, None, _META))
+        store.remove_graph(graph)
+        for quad in list(store.quads_for_pattern(subject, None, None, _META)):
+            store.remove(quad)
+        return existed
+
+    # -- the corpus-level entities graph --------------------------------------------------------
+
+    def refresh_entities(self, canonical_name: CanonicalName,
+                         gazetteer: Gazetteer | None = None) -> RefreshSummary:
+        """Recompute `graph:entities` from what the article graphs contain now.
+
+        Each entity gets exactly one `rdfs:label`@zh: the gazetteer's name for a division, else
+        `canonical_name(type, names seen)`. Places with an adcode get coordinates and a partOf chain
+        up to the province (and on to the country entity when one is known), with the ancestors'
+        own types, labels and adcodes, so a query for "companies in 辽宁省" needs no gazetteer.
+        """
+        store = self._writable()
+        types: dict[str, set[str]] = defaultdict(set)
+        names: dict[str, set[str]] = defaultdict(set)
+        adcodes: dict[str, set[str]] = defaultdict(set)
+        iso: dict[str, set[str]] = defaultdict(set)
+        zhkg_len = len(_ZHKG)
+        for q in store.quads_for_pattern(None, None, None, None):
+            g = q.graph_name
+            if not (isinstance(g, ox.NamedNode) and g.value.startswith(_ARTICLE_GRAPH_PREFIX)):
+                continue
+            s = q.subject
+            if not isinstance(s, ox.NamedNode):
+                continue
+            p = q.predicate.value
+            if q.predicate == _RDF_TYPE:
+                o = _value(q.object)
+                if o.startswith(_ZHKG) and o[zhkg_len:] not in _NOT_ENTITIES:
+                    types[s.value].add(o[zhkg_len:])
+            elif q.predicate == _SKOS_ALT:
+                names[s.value].add(_value(q.object))
+            elif p == _ZHKG + "adcode":
+                adcodes[s.value].add(_value(q.object))
+            elif p == _ZHKG + "isoCode":
+                iso[s.value].add(_value(q.object))
+
+        quads: list[ox.Quad] = []
+        entity_of_adcode = {min(codes): e for e, codes in sorted(adcodes.items())}
+        entity_of_iso = {min(codes): e for e, codes in sorted(iso.items())}
+        labelled: set[str] = set()
+        places = 0
+
+        def add(s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+            quads.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, _ENTITIES))
+
+        def label(entity: str, name: str) -> None:
+            if entity not in labelled:
+                labelled.add(entity)
+                quads.append(ox.Quad(ox.NamedNode(entity), _RDFS_LABEL,
+                                     ox.Literal(name, language="zh"), _ENTITIES))
+
+        # Places first: a division's gazetteer name outranks the names seen in articles.
+        if gazetteer is not None:
+            done: set[str] = set()
+            for entity, codes in sorted(adcodes.items()):
+                code = min(codes)
+                chain_entity, chain_code = entity, code
+                while chain_code and chain_code not in done:
+                    division = gazetteer.division(chain_code)
+                    if division is None:
+                        break
+                    done.add(chain_code)
+                    places += 1
+                    node = entity_of_adcode.get(chain_code, chain_entity)
+                    cls = LEVEL_TYPES.get(division.level)
+                    if cls is not None:
+                        add(node, str(_RDF_TYPE.value), ox.NamedNode(_ZHKG + cls))
+                    label(node, division.name)
+                    add(node, _ZHKG + "adcode", ox.Literal(division.adcode))
+                    if division.latitude is not None and division.longitude is not None:
+                        add(node, _ZHKG + "latitude", _decimal(division.latitude))
+                        add(node, _ZHKG + "longitude", _decimal(division.longitude))
+                    parent_code = division.parent
+                    if parent_code and gazetteer.division(parent_code) is not None:
+                        parent = entity_of_adcode.get(parent_code, str(ID) + "place/" + parent_code)
+                        add(node, _ZHKG + "partOf", ox.NamedNode(parent))
+                        chain_entity, chain_code = parent, parent_code
+                    else:
+                        china = entity_of_iso.get("CN")
+                        if china is not None and division.level != "country":
+                            add(node, _ZHKG + "partOf", ox.NamedNode(china))
+                        break
+
+        for entity in sorted(set(types) | set(names)):
+            kinds = most_specific(types.get(entity, ()))
+            if entity not in labelled:
+                seen = sorted(names.get(entity, ()))
+                if seen:
+                    label(entity, canonical_name(kinds[0] if kinds else "Place", seen))
+
+        store.remove_graph(_ENTITIES)
+        store.extend(quads)
+        return RefreshSummary(entities=len(labelled), places=places, triples=len(quads))
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def query(self, sparql: str, **options: Any) -> Any:
+        """Run SPARQL over the union of all graphs (no GRAPH clause needed)."""
+        options.setdefault("use_default_graph_as_union", True)
+        try:
+            return self.inner.query(sparql, **options)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL: {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise QueryError(f"query failed: {exc}") from None
+
+    def count(self, graph: str | None = None) -> int:
+        """Quads in the store, or in one named graph."""
+        if graph is None:
+            return len(self.inner)
+        return sum(1 for _ in self.inner.quads_for_pattern(None, None, None,
+                                                           ox.NamedNode(graph)))
+
+    def quads(self, exclude_meta: bool = True) -> Iterator[ox.Quad]:
+        """Every quad, without the bookkeeping graph unless asked."""
+        for q in self.inner.quads_for_pattern(None, None, None, None):
+            if exclude_meta and q.graph_name == _META:
+                continue
+            yield q
+
+    def graphs(self) -> Sequence[str]:
+        return sorted(g.value for g in self.inner.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def _decimal(value: float) -> ox.Literal:
+    # Fixed notation: repr() may give "1e-07", which is no xsd:decimal.
+    text = f"{float(value):.6f}".rstrip("0")
+    return ox.Literal(text + "0" if text.endswith(".") else text, datatype=_XSD_DECIMAL)
+
+
+__all__ = ["CHUNK_CHARS", "LEVEL_TYPES", "Division", "Gazetteer", "RefreshSummary", "Store"]

@@ -1,0 +1,440 @@
+"""Places and general vocabularies of Chinese public life, shipped as small files in zhkg/data.
+
+Everything is read once per process, on first use, and cached: the extractor calls `find_places` on
+every article, so the matcher is one Aho-Corasick automaton over every name (full names of all
+divisions and countries, plus the short forms judged safe when the data was made, see
+GAZETTEERS.md). Same-named places (朝阳区 in Beijing and in Changchun) come back as several
+candidates; `resolve` picks one from the other places mentioned nearby.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from zhkg.errors import ModelError
+
+LEVEL_TYPES = {"province": "Province", "city": "City", "district": "District"}
+_LEVEL_RANK = {"country": 0, "province": 1, "city": 2, "district": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """One GB/T 2260 division. `parent` is the nearest existing higher division's adcode."""
+
+    adcode: str  # six digits, 210200
+    name: str  # full name, 大连市
+    level: str  # province | city | district
+    parent: str | None
+    latitude: float | None
+    longitude: float | None
+    short_names: tuple[str, ...] = ()
+
+    @property
+    def type(self) -> str:
+        """The ontology class: Province, City or District."""
+        return LEVEL_TYPES[self.level]
+
+    @property
+    def key(self) -> str:
+        return self.adcode
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    """A country or territory under its ISO 3166-1 alpha-2 code."""
+
+    code: str
+    name: str
+    short_names: tuple[str, ...] = ()
+
+    @property
+    def type(self) -> str:
+        return "Country"
+
+    @property
+    def level(self) -> str:
+        return "country"
+
+    @property
+    def key(self) -> str:
+        return self.code
+
+
+Place = Division | Country
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    """A place name in a text: `text == source[start:end]`, candidates best-first.
+
+    `kind` is the ontology class of the first candidate (Country, Province, City, District).
+    `full` says whether `text` is a full official name (大连市) rather than a short form (大连).
+    """
+
+    start: int
+    end: int
+    text: str
+    candidates: tuple[Place, ...]
+    kind: str
+    full: bool = True
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def _data_lines(name: str) -> list[str]:
+    """Lines of a packaged data file, comments and blank lines dropped."""
+    try:
+        text = resources.files("zhkg").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError) as exc:
+        raise ModelError(f"packaged data file zhkg/data/{name} is missing: {exc}") from exc
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _tsv(name: str) -> list[dict[str, str]]:
+    lines = _data_lines(name)
+    header = lines[0].split("\t")
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise ModelError(f"zhkg/data/{name}: data line {n} has {len(cells)} fields, "
+                             f"expected {len(header)}")
+        rows.append(dict(zip(header, cells, strict=True)))
+    return rows
+
+
+def _float(s: str) -> float | None:
+    return float(s) if s else None
+
+
+def _split(s: str) -> tuple[str, ...]:
+    return tuple(p for p in s.split("|") if p)
+
+
+class _Places:
+    """Every division and country, indexed by code and name, with the matching automaton."""
+
+    def __init__(self) -> None:
+        self.divisions: dict[str, Division] = {}
+        self.countries: dict[str, Country] = {}
+        full: dict[str, list[Place]] = defaultdict(list)
+        short: dict[str, list[Place]] = defaultdict(list)
+        unindexed: set[str] = set()
+        for r in _tsv("divisions.tsv"):
+            d = Division(r["adcode"], r["name"], r["level"], r["parent"] or None,
+                         _float(r["latitude"]), _float(r["longitude"]), _split(r["short_names"]))
+            self.divisions[d.adcode] = d
+            full[d.name].append(d)
+            if r["indexed"] == "0":
+                unindexed.add(d.name)
+            for s in d.short_names:
+                short[s].append(d)
+        for r in _tsv("countries.tsv"):
+            c = Country(r["code"], r["name"], _split(r["short_names"]))
+            self.countries[c.code] = c
+            full[c.name].append(c)
+            for s in c.short_names:
+                full[s].append(c)  # a country's other names are names in their own right
+        self.by_name: dict[str, tuple[Place, ...]] = {}
+        self.automaton: Any = ahocorasick.Automaton()
+        for name in set(full) | set(short):
+            cands = tuple(sorted(full.get(name, []), key=_rank)) + tuple(
+                sorted(short.get(name, []), key=_rank))
+            self.by_name[name] = cands
+            is_full = name in full
+            if is_full and name in unindexed and name not in short:
+                continue
+            self.automaton.add_word(name, (len(name), cands, is_full))
+        self.automaton.make_automaton()
+
+
+def _rank(p: Place) -> tuple[int, str]:
+    return (_LEVEL_RANK[p.level], p.key)
+
+
+_lock = threading.Lock()
+_places: _Places | None = None
+
+
+def _db() -> _Places:
+    global _places
+    if _places is None:
+        with _lock:
+            if _places is None:
+                _places = _Places()
+    return _places
+
+
+def warm() -> None:
+    """Load every gazetteer now (e.g. before forking workers) instead of on first use."""
+    _db()
+    _vocab()
+
+
+# -- divisions ---------------------------------------------------------------------------------
+
+
+def division(adcode: str) -> Division | None:
+    """The division with this six-digit adcode (a twelve-digit one is truncated)."""
+    return _db().divisions.get(adcode[:6])
+
+
+def divisions() -> list[Division]:
+    """Every division, in adcode order."""
+    return sorted(_db().divisions.values(), key=lambda d: d.adcode)
+
+
+def ancestors(adcode: str) -> list[Division]:
+    """The divisions containing this one, nearest first, ending with its province."""
+    db = _db()
+    out: list[Division] = []
+    d = db.divisions.get(adcode[:6])
+    while d is not None and d.parent is not None:
+        d = db.divisions.get(d.parent)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def divisions_named(name: str) -> list[Division]:
+    """Divisions called `name`, by full or safe short name; full-name matches first."""
+    return [p for p in _db().by_name.get(name, ()) if isinstance(p, Division)]
+
+
+def country(code_or_name: str) -> Country | None:
+    """A country by ISO alpha-2 code (CN) or by any of its Chinese names (中国, 中华人民共和国)."""
+    db = _db()
+    if code_or_name.upper() in db.countries:
+        return db.countries[code_or_name.upper()]
+    for p in db.by_name.get(code_or_name, ()):
+        if isinstance(p, Country):
+            return p
+    return None
+
+
+def countries() -> list[Country]:
+    return sorted(_db().countries.values(), key=lambda c: c.code)
+
+
+def places_named(name: str) -> tuple[Place, ...]:
+    """Every place (divisions and countries) called `name`, best default first."""
+    return _db().by_name.get(name, ())
+
+
+# -- matching ----------------------------------------------------------------------------------
+
+
+def find_places(text: str, bounds: Collection[int] | None = None) -> list[PlaceMatch]:
+    """Place names in `text`: longest, leftmost, non-overlapping, in text order.
+
+    `bounds`, when given, is the set of word boundaries (e.g. every start and end offset of jieba's
+    words); a name is then kept only if both its ends fall on one, so 南县 is not read inside
+    河南县城 when the segmenter says otherwise.
+    """
+    automaton = _db().automaton
+    out: list[PlaceMatch] = []
+    if not text:
+        return out
+    if bounds is None:
+        for end_index, (length, cands, is_full) in automaton.iter_long(text):
+            end = end_index + 1
+            out.append(PlaceMatch(end - length, end, text[end - length:end], cands,
+                                  cands[0].type, is_full))
+        return out
+    found: list[tuple[int, int, tuple[Place, ...], bool]] = []
+    for end_index, (length, cands, is_full) in automaton.iter(text):
+        end = end_index + 1
+        start = end - length
+        if start in bounds and end in bounds:
+            found.append((start, end, cands, is_full))
+    found.sort(key=lambda m: (m[0], m[0] - m[1]))
+    last = 0
+    for start, end, cands, is_full in found:
+        if start >= last:
+            out.append(PlaceMatch(start, end, text[start:end], cands, cands[0].type, is_full))
+            last = end
+    return out
+
+
+def resolve(candidates: Iterable[Place], context_adcodes: Iterable[str] = ()) -> Place | None:
+    """The one place meant among same-named candidates, judged by places mentioned nearby.
+
+    A candidate scores by how close it is to a context place: the place itself (4), its parent
+    (3), another ancestor (2), or a place inside it (1). The best score wins; ties go to the
+    higher level (吉林 alone is the province, not the city). With no way to choose between
+    same-level candidates (朝阳区 alone), the answer is None: better no link than a wrong one.
+    """
+    cands = list(dict.fromkeys(candidates))
+    if not cands:
+        return None
+    if len(cands) == 1:
+        return cands[0]
+    ctx = {c[:6] for c in context_adcodes}
+    ctx_lineage = {c: {a.adcode for a in ancestors(c)} for c in ctx}
+
+    def score(p: Place) -> int:
+        if not isinstance(p, Division):
+            return 0
+        if p.adcode in ctx:
+            return 4
+        if p.parent in ctx:
+            return 3
+        if any(a.adcode in ctx for a in ancestors(p.adcode)):
+            return 2
+        if any(p.adcode in lineage for lineage in ctx_lineage.values()):
+            return 1
+        return 0
+
+    scored = sorted(((score(p), -_LEVEL_RANK[p.level], p) for p in cands),
+                    key=lambda t: (t[0], t[1]), reverse=True)
+    best = scored[0]
+    rivals = [t for t in scored[1:] if t[0] == best[0] and t[1] == best[1]]
+    return None if rivals else best[2]
+
+
+# -- vocabularies --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CentralBody:
+    """A central state body or state medium, with the abbreviations news text uses for it."""
+
+    name: str  # canonical full name
+    type: str  # GovernmentBody | Organization | Company
+    abbreviations: tuple[str, ...] = ()
+
+
+class _Vocab:
+    def __init__(self) -> None:
+        self.post_titles = frozenset(_data_lines("post_titles.txt"))
+        self.post_modifiers = frozenset(_data_lines("post_modifiers.txt"))
+        self.post_scopes = frozenset(_data_lines("post_scopes.txt"))
+        self.org_suffixes: dict[str, str] = {
+            r["suffix"]: r["type"] for r in _tsv("org_suffixes.tsv")}
+        bodies: dict[str, CentralBody] = {}
+        for r in _tsv("central_bodies.tsv"):
+            body = CentralBody(r["name"], r["type"], _split(r["abbreviations"]))
+            bodies[body.name] = body
+            for a in body.abbreviations:
+                bodies.setdefault(a, body)
+        self.central_bodies = bodies
+        heads: list[str] = []
+        tails: list[str] = []
+        for r in _tsv("policy_words.tsv"):
+            (heads if r["role"] == "head" else tails).append(r["word"])
+        self.policy_heads = frozenset(heads)
+        self.policy_tails = frozenset(tails)
+        self.suffixes_longest_first = tuple(sorted(self.org_suffixes, key=len, reverse=True))
+        self.post_re = re.compile(
+            f"(?:{_alternation(self.post_scopes)})*"
+            f"(?:{_alternation(self.post_modifiers)})*"
+            f"(?:{_alternation(self.post_titles)})")
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation that prefers longer words (Python's `|` takes the first that fits)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+_vocab_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _vocab_cached() -> _Vocab:
+    return _Vocab()
+
+
+def _vocab() -> _Vocab:
+    with _vocab_lock:
+        return _vocab_cached()
+
+
+def post_titles() -> frozenset[str]:
+    """Bare post titles (书记, 市长, 董事长, ...)."""
+    return _vocab().post_titles
+
+
+def post_scopes() -> frozenset[str]:
+    """Prefixes that say whose post it is (省委, 市, 国务院, 党组, ...)."""
+    return _vocab().post_scopes
+
+
+def post_modifiers() -> frozenset[str]:
+    """Words between scope and title (副, 常务副, 代理, ...)."""
+    return _vocab().post_modifiers
+
+
+def post_pattern() -> re.Pattern[str]:
+    """Regex for a post title by composition: scopes* modifiers* title (省委常委, 常务副市长)."""
+    return _vocab().post_re
+
+
+def is_post_title(s: str) -> bool:
+    """Whether `s` as a whole is a post title, bare or composed (市委书记, 常务副市长)."""
+    return bool(s) and _vocab().post_re.fullmatch(s) is not None
+
+
+def org_suffixes() -> dict[str, str]:
+    """Organisation-name suffix -> ontology type (Company, GovernmentBody, ...)."""
+    return dict(_vocab().org_suffixes)
+
+
+def org_suffix(name: str) -> tuple[str, str] | None:
+    """The longest organisation suffix `name` ends with, and its type; None if none fits.
+
+    The name must be longer than the suffix: 公司 alone is not a company.
+    """
+    for suffix in _vocab().suffixes_longest_first:
+        if len(name) > len(suffix) and name.endswith(suffix):
+            return suffix, _vocab().org_suffixes[suffix]
+    return None
+
+
+def org_suffix_type(name: str) -> str | None:
+    """Company, GovernmentBody, Organization or DevelopmentZone, judged by the name's ending."""
+    found = org_suffix(name)
+    return found[1] if found else None
+
+
+def central_bodies() -> list[CentralBody]:
+    """Every central body once."""
+    return sorted({b.name: b for b in _vocab().central_bodies.values()}.values(),
+                  key=lambda b: b.name)
+
+
+def central_body(name: str) -> str | None:
+    """Canonical full name of a central body named by full name or abbreviation (工信部)."""
+    body = _vocab().central_bodies.get(name)
+    return body.name if body else None
+
+
+def central_body_info(name: str) -> CentralBody | None:
+    return _vocab().central_bodies.get(name)
+
+
+def policy_heads() -> frozenset[str]:
+    """Words that open a policy-document title (关于, ...)."""
+    return _vocab().policy_heads
+
+
+def policy_tails() -> frozenset[str]:
+    """Words that close a policy-document title (实施方案, 意见, 通知, ...)."""
+    return _vocab().policy_tails
+
+
+def policy_tail(title: str) -> str | None:
+    """The longest policy-title ending of `title`, if any (…的实施方案 -> 实施方案)."""
+    for w in sorted(_vocab().policy_tails, key=len, reverse=True):
+        if title.endswith(w):
+            return w
+    return None

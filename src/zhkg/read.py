@@ -11,6 +11,8 @@ line, for JSON Lines) passed to `on_error`, and reading goes on with the next in
 
 Decisions, so callers can rely on them:
 
+* Folders are walked in sorted path order (names compared as strings at each level, a subfolder
+  entered where its name sorts), the same order as ``sorted(Path.rglob("*"))`` by parts.
 * Inside a folder only ``.txt``, ``.jsonl``, ``.json-lines``, ``.ndjson`` (optionally ``.gz``) are
   read; other files and hidden files/folders (``.git``) are skipped silently, since a corpus
   folder often holds a README or an index. A file named on the command line with another
@@ -165,7 +167,9 @@ def _blank(m: re.Match[str]) -> str:
     n = len(s)
     if s.startswith("&"):
         char = html.unescape(s)
-        if len(char) > n or char == s:
+        if char == s:
+            return s  # not an entity HTML knows: prose such as "&foo;" stays
+        if len(char) > n:
             return " " * n
         if char == "\xa0":
             char = " "
@@ -213,16 +217,22 @@ def decode_bytes(data: bytes) -> str:
 
 
 def _candidate_encodings(data: bytes) -> list[str]:
-    """Encodings to try in order: charset-normalizer's guess on a sample, then GB18030, Big5.
+    """Encodings to try in order: GB18030 when it reads as common simplified Chinese, then
+    charset-normalizer's guess on a sample, then GB18030 and Big5.
 
-    The guess is made on a sample so a 50 MB file costs no more to sniff than a 256 KB one; the
-    sample is cut at a line break so a multi-byte character is not split at the end.
+    charset-normalizer alone misreads short GBK texts (a title and two words come out as Korean
+    or Big5), so plain simplified Chinese is recognised first by its characters: a real GBK text
+    is mostly the 3,755 common characters of GB2312 level 1 and its punctuation, while Big5
+    bytes read as GBK give kana, private-use and rare characters. The guess is made on a
+    sample so a 50 MB file costs no more to sniff than a 256 KB one.
     """
     import charset_normalizer
 
     sample = data[:_SNIFF_BYTES]
     if len(data) > _SNIFF_BYTES and b"\n" in sample:
-        sample = sample[: sample.rindex(b"\n")]
+        sample = sample[: sample.rindex(b"\n")]  # do not cut a multi-byte character
+    if _looks_simplified(sample):
+        return ["gb18030", "big5"]
     best = charset_normalizer.from_bytes(sample).best()
     guesses: list[str] = []
     if best is not None:
@@ -230,6 +240,35 @@ def _candidate_encodings(data: bytes) -> list[str]:
         guessed = best.encoding.lower().replace("-", "_")
         guesses.append("gb18030" if guessed in ("gbk", "gb2312", "cp936") else guessed)
     return guesses + [e for e in _FALLBACK_ENCODINGS if e not in guesses]
+
+
+_common_hanzi: frozenset[str] | None = None
+
+
+def _gb2312_common() -> frozenset[str]:
+    """The 3,755 most used simplified characters (GB2312 rows 16-55) with Chinese punctuation
+    and full-width forms (rows 1 and 3), built once."""
+    global _common_hanzi
+    if _common_hanzi is None:
+        chars = set()
+        for lead in (0xA1, 0xA3, *range(0xB0, 0xD8)):
+            for trail in range(0xA1, 0xFF):
+                try:
+                    chars.add(bytes((lead, trail)).decode("gb2312"))
+                except UnicodeDecodeError:
+                    continue
+        _common_hanzi = frozenset(chars)
+    return _common_hanzi
+
+
+def _looks_simplified(sample: bytes) -> bool:
+    try:
+        text = sample.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    common = _gb2312_common()
+    wide = [c for c in text if c > "\x7f"]
+    return bool(wide) and sum(c in common for c in wide) >= 0.8 * len(wide)
 
 
 def _check_text(text: str) -> str:
@@ -314,30 +353,38 @@ def iter_documents(
 
 
 def _walk(root: Path, run: _Run) -> Iterator[Path]:
-    """Files under `root`, depth first, names sorted; one directory listing in memory at a time."""
-    stack = [root]
+    """Files under `root` in sorted path order (names sorted at each level, a folder entered
+    where its name sorts); only the listings of the folders on the current path are held."""
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    listing = _listing(root, run)
+    if listing is not None:
+        stack.append(listing)
     while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            run.on_error(InputError(str(folder), f"cannot list folder: {exc.strerror or exc}"))
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
             continue
-        subfolders: list[Path] = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                subfolders.append(Path(entry.path))
-            elif _kind(entry.name) is not None:
-                yield Path(entry.path)
-        # Reversed onto the stack so the first subfolder (in sorted order) is walked first.
-        stack.extend(reversed(subfolders))
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            listing = _listing(Path(entry.path), run)
+            if listing is not None:
+                stack.append(listing)
+        elif _kind(entry.name) is not None:
+            yield Path(entry.path)
+
+
+def _listing(folder: Path, run: _Run) -> Iterator[os.DirEntry[str]] | None:
+    try:
+        with os.scandir(folder) as it:
+            return iter(sorted(it, key=lambda e: e.name))
+    except OSError as exc:
+        run.on_error(InputError(str(folder), f"cannot list folder: {_reason(exc)}"))
+        return None
 
 
 def _kind(name: str) -> str | None:

@@ -269,10 +269,11 @@ def find_places(text: str, bounds: Collection[int] | None = None) -> list[PlaceM
 def resolve(candidates: Iterable[Place], context_adcodes: Iterable[str] = ()) -> Place | None:
     """The one place meant among same-named candidates, judged by places mentioned nearby.
 
-    A candidate scores by how close it is to a context place: the place itself (4), its parent
-    (3), another ancestor (2), or a place inside it (1). The best score wins; ties go to the
-    higher level (吉林 alone is the province, not the city). With no way to choose between
-    same-level candidates (朝阳区 alone), the answer is None: better no link than a wrong one.
+    A candidate scores by how close it is to a context place: being one (best), lying inside one
+    (the nearer the container the better), or containing one (the nearer the better). The best
+    score wins; ties go to the higher level (吉林 alone is the province, not the city). With no way
+    to choose between same-level candidates (朝阳区 alone), the answer is None: better no link
+    than a wrong one.
     """
     cands = list(dict.fromkeys(candidates))
     if not cands:
@@ -280,20 +281,18 @@ def resolve(candidates: Iterable[Place], context_adcodes: Iterable[str] = ()) ->
     if len(cands) == 1:
         return cands[0]
     ctx = {c[:6] for c in context_adcodes}
-    ctx_lineage = {c: {a.adcode for a in ancestors(c)} for c in ctx}
+    ctx_lineage = [[a.adcode for a in ancestors(c)] for c in ctx]
 
     def score(p: Place) -> int:
         if not isinstance(p, Division):
             return 0
         if p.adcode in ctx:
-            return 4
-        if p.parent in ctx:
-            return 3
-        if any(a.adcode in ctx for a in ancestors(p.adcode)):
-            return 2
-        if any(p.adcode in lineage for lineage in ctx_lineage.values()):
-            return 1
-        return 0
+            return 100
+        for distance, a in enumerate(ancestors(p.adcode), start=1):
+            if a.adcode in ctx:
+                return 50 - distance
+        inside = [lineage.index(p.adcode) + 1 for lineage in ctx_lineage if p.adcode in lineage]
+        return 20 - min(inside) if inside else 0
 
     scored = sorted(((score(p), -_LEVEL_RANK[p.level], p) for p in cands),
                     key=lambda t: (t[0], t[1]), reverse=True)
@@ -334,6 +333,10 @@ class _Vocab:
             (heads if r["role"] == "head" else tails).append(r["word"])
         self.policy_heads = frozenset(heads)
         self.policy_tails = frozenset(tails)
+        self.body_automaton: Any = ahocorasick.Automaton()
+        for key, body in bodies.items():
+            self.body_automaton.add_word(key, (len(key), body))
+        self.body_automaton.make_automaton()
         self.suffixes_longest_first = tuple(sorted(self.org_suffixes, key=len, reverse=True))
         self.post_re = re.compile(
             f"(?:{_alternation(self.post_scopes)})*"
@@ -392,10 +395,11 @@ def org_suffixes() -> dict[str, str]:
 def org_suffix(name: str) -> tuple[str, str] | None:
     """The longest organisation suffix `name` ends with, and its type; None if none fits.
 
-    The name must be longer than the suffix: 公司 alone is not a company.
+    The name must be longer than the suffix (公司 alone is not a company), and a one-character
+    ending (部, 局, 厂) needs at least two characters before it, so 西部 or 全局 are not bodies.
     """
     for suffix in _vocab().suffixes_longest_first:
-        if len(name) > len(suffix) and name.endswith(suffix):
+        if len(name) >= len(suffix) + (2 if len(suffix) == 1 else 1) and name.endswith(suffix):
             return suffix, _vocab().org_suffixes[suffix]
     return None
 
@@ -419,7 +423,46 @@ def central_body(name: str) -> str | None:
 
 
 def central_body_info(name: str) -> CentralBody | None:
+    """The central body named by full name or abbreviation, with its type and other names."""
     return _vocab().central_bodies.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class BodyMatch:
+    """A central body's name or abbreviation in a text: `text == source[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+    body: CentralBody
+
+
+#: A local body shares its short name with the national one (辽宁省卫健委, 大连发改委): a name
+#: right after one of these characters or after a place name is not the central body.
+_LOCAL_SCOPE_CHARS = frozenset("省市县区州旗盟镇乡")
+
+
+def find_central_bodies(text: str) -> list[BodyMatch]:
+    """Central bodies named in `text`, longest leftmost non-overlapping (国家发改委 over 发改委).
+
+    Skips a name that directly follows a place (辽宁省卫健委 is the province's commission).
+    """
+    out: list[BodyMatch] = []
+    if not text:
+        return out
+    place_ends: set[int] | None = None
+    for end_index, (length, body) in _vocab().body_automaton.iter_long(text):
+        end = end_index + 1
+        start = end - length
+        if start > 0:
+            if text[start - 1] in _LOCAL_SCOPE_CHARS:
+                continue
+            if place_ends is None:
+                place_ends = {m.end for m in find_places(text)}
+            if start in place_ends:
+                continue
+        out.append(BodyMatch(start, end, text[start:end], body))
+    return out
 
 
 def policy_heads() -> frozenset[str]:

@@ -56,3 +56,143 @@ def main() -> None:
 
 # -- commands: each helper fills its own below -------------------------------------------------
 _ = Path  # used by the commands
+
+
+def _report_input_error(exc: ZhkgError) -> None:
+    click.echo(f"skipped {exc}", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="The JSON Lines file to write.")
+def extract(paths: tuple[Path, ...], output: Path) -> None:
+    """Mentions and relations of each article, one JSON line per article (no graph)."""
+    from zhkg.pipeline import extract_to_jsonl
+
+    n, errors = extract_to_jsonl(paths, output, on_error=_report_input_error)
+    click.echo(f"{n} articles -> {output}" + (f" ({errors} inputs skipped)" if errors else ""),
+               err=True)
+    if errors:
+        sys.exit(EXIT_SKIPPED)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="The output folder: store, exports, page, build.json.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="The page keeps this many of the most connected nodes.")
+@click.option("--no-page", is_flag=True, help="Skip the HTML page.")
+def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
+          scheduler: str | None, max_nodes: int, no_page: bool) -> None:
+    """Build the knowledge graph of PATHS into OUTPUT (adds to an existing build)."""
+    from zhkg.pipeline import build as run_build
+
+    progress = _progress_bar()
+    try:
+        report = run_build(paths, output, jobs=jobs, engine=engine, scheduler=scheduler,
+                           on_error=_report_input_error, on_progress=progress,
+                           page=not no_page, max_nodes=max_nodes)
+    finally:
+        progress.close()
+    click.echo(
+        f"{report.articles_loaded} articles built, {report.articles_skipped_unchanged} unchanged, "
+        f"{len(report.input_errors)} inputs skipped; {report.triples} triples -> {output}",
+        err=True,
+    )
+    if not report.ok:
+        sys.exit(EXIT_SKIPPED)
+
+
+class _Progress:
+    """A tqdm bar with articles/s and ETA on a terminal; plain log lines otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bar: Any = None
+        self.last = 0.0
+
+    def __call__(self, loaded: int, read: int) -> None:
+        import time
+
+        if self.tty:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(unit="article", desc="build", dynamic_ncols=True)
+            self.bar.total = max(read, loaded)
+            self.bar.update(loaded - self.bar.n)
+        elif time.monotonic() - self.last >= 10:
+            self.last = time.monotonic()
+            click.echo(f"build: {loaded} articles loaded ({read} read)", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _progress_bar() -> _Progress:
+    return _Progress()
+
+
+# -- serve, push ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--store", "store", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="The store folder (DIR/store of a build).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback makes the endpoint public.")
+@click.option("--port", type=click.IntRange(0, 65535), default=7879, show_default=True,
+              help="0 picks a free port.")
+@click.option("--allow-update", is_flag=True,
+              help="Accept SPARQL updates (opens the store read-write; one query at a time).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a query may run before it is stopped (503).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Larger results are refused (403) rather than cut.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Query processes (queries running at once).")
+@click.option("--quiet", is_flag=True, help="No access log.")
+def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
+          workers: int, quiet: bool) -> None:
+    """Serve the store over the SPARQL 1.1 Protocol at /sparql, with a query page at /."""
+    from zhkg.serve import EndpointConfig, SparqlEndpoint, is_loopback
+
+    config = EndpointConfig(store=store, host=host, port=port, allow_update=allow_update,
+                            timeout=timeout, max_rows=max_rows, workers=workers,
+                            access_log=not quiet)
+    if not is_loopback(host):
+        click.echo(f"warning: binding {host}: the endpoint (no authentication) is reachable "
+                   "from other machines", err=True)
+    endpoint = SparqlEndpoint(config).open()
+    mode = "read-write" if allow_update else "read-only"
+    click.echo(f"SPARQL endpoint ({mode}) at {endpoint.url}; query page at "
+               f"{endpoint.url.removesuffix('sparql')} (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        endpoint.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+@cli.command()
+@click.option("--store", "store", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="The store folder (DIR/store of a build).")
+@click.option("--endpoint", required=True,
+              help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds to wait for each answer.")
+def push(store: Path, endpoint: str, timeout: float) -> None:
+    """Send every graph to a triple store, one named graph per article (PUT replaces it)."""
+    from zhkg.push import push as push_graphs
+
+    report = push_graphs(store, endpoint, timeout=timeout)
+    click.echo(f"pushed {len(report.graphs)} graphs, {report.triples} triples to {report.endpoint}")
+    if report.skipped:
+        click.echo(f"skipped {len(report.skipped)} graphs named by blank nodes", err=True)

@@ -1,0 +1,490 @@
+"""Entity mentions in one document: a trained tagger, gazetteers and patterns, merged.
+
+Each source proposes `Candidate`s; `merge` keeps the best non-overlapping ones (patterns first, then
+the longest), keeps places nested inside organisation and policy names (they carry the place's
+adcode), and `propagate` finds the other occurrences of names already found (one sense per
+discourse), which is how a name the tagger saw once in a clear context is found everywhere.
+The patterns cover what no training data annotates: bylines, post-title chains, policy titles
+written without 《》 and run together, and company enumerations written without separators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+
+from zhkg import gazetteer, names, segment
+from zhkg.model import Document, Evidence, Mention
+from zhkg.tagger import Tagger
+
+# Priorities: a pattern knows more than a lexicon, which knows more than the tagger.
+PATTERN, LEXICON, TAGGER, PROPAGATED = 3, 2, 1, 0
+
+HAN = "\u4e00-\u9fff"
+_DIGITS = "0-9０-９"
+_NUMERALS = "一二三四五六七八九十百两"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    start: int
+    end: int
+    type: str
+    method: str
+    confidence: float
+    priority: int
+    key: str | None = None
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+# -- bylines ------------------------------------------------------------------------------------
+
+_DATELINE = re.compile(
+    rf"(?P<agency>[{HAN}]{{2,8}}?社)(?P<place>[{HAN}]{{2,6}}?)[{_DIGITS}]*月[{_DIGITS}]*日电"
+)
+_REPORTER = re.compile(r"(?:本报|本台|本刊|本网|新华社|特约|见习|首席|驻\w{1,4})?(?:记者|通讯员)")
+_PHOTO = re.compile("摄影?(?:报道)?")
+_EDITOR = re.compile(r"(?:责任编辑|责编|编辑|校对)[:：\s]*")
+_BYLINE_WINDOW = 160  # bylines stand at the top of the article; "记者" later on is a speaker
+
+
+def byline_candidates(text: str) -> list[Candidate]:
+    """Publisher, authors, photographers at the top; editors at the bottom."""
+    out: list[Candidate] = []
+    head = min(len(text), _BYLINE_WINDOW)
+    m = _DATELINE.search(text, 0, head)
+    if m:
+        known = gazetteer.central_body_info(m["agency"])
+        agency_type = known.type if known else "Organization"
+        out.append(Candidate(m.start("agency"), m.end("agency"), agency_type,
+                             "pattern:byline-publisher", 0.95, PATTERN))
+    for m in _REPORTER.finditer(text, 0, head):
+        for s, e in names.split_names(text, m.end(), len(text), max_names=6):
+            out.append(Candidate(s, e, "Person", "pattern:byline-author", 0.85, PATTERN))
+    for m in _PHOTO.finditer(text, 0, head):
+        # names run backwards from 摄 to the previous delimiter
+        left = max(text.rfind(ch, 0, m.start()) for ch in "。！？\n ，") + 1
+        spans = names.split_names(text, left, m.start(), max_names=4)
+        if spans and spans[-1][1] == m.start():
+            out.extend(Candidate(s, e, "Person", "pattern:byline-photographer", 0.85, PATTERN)
+                       for s, e in spans)
+            # names between 摄 and 记者 are the article's authors
+            nxt = _REPORTER.search(text, m.end(), head)
+            if nxt:
+                for s, e in names.split_names(text, m.end(), nxt.start(), max_names=4):
+                    if e <= nxt.start():
+                        out.append(Candidate(s, e, "Person", "pattern:byline-author", 0.75, PATTERN))
+    tail_from = max(0, len(text) - 60)
+    for m in _EDITOR.finditer(text, tail_from):
+        for s, e in names.split_names(text, m.end(), len(text), max_names=3):
+            out.append(Candidate(s, e, "Person", "pattern:byline-editor", 0.9, PATTERN))
+    return out
+
+
+# -- posts and the officials who hold them -----------------------------------------------------
+
+
+def post_candidates(text: str, start: int, end: int, tagged: Sequence[Candidate]) -> list[Candidate]:
+    """Post titles, and the name right after a post chain as an Official."""
+    out: list[Candidate] = []
+    persons = {(c.start, c.end) for c in tagged if c.type == "Person"}
+    non_person = [(c.start, c.end) for c in tagged if c.type != "Person"]
+    freq = segment.tokenizer().FREQ
+    for m in gazetteer.post_pattern().finditer(text, start, end):
+        if m.end() - m.start() < 2:
+            continue
+        post = Candidate(m.start(), m.end(), "Post", "pattern:post-title", 0.85, PATTERN)
+        # a bare two-character title (代表, 委员, 主任) is a post only with a holder named after it
+        strong = m.end() - m.start() >= 3 or any(w in m.group() for w in ("长", "书记", "常委"))
+        if strong:
+            out.append(post)
+        spans = names.split_names(text, m.end(), end, max_names=1)
+        if not spans:
+            continue
+        s, e = spans[0]
+        name = text[s:e]
+        tagged_person = any(ps <= s and e <= pe or (ps, pe) == (s, e) for ps, pe in persons)
+        blocked = any(ns < e and s < ne for ns, ne in non_person)
+        common_word = bool(freq.get(name) or freq.get(name[:2], 0) > 50)
+        if tagged_person or (not blocked and not common_word):
+            if not strong:
+                out.append(post)
+            out.append(Candidate(s, e, "Official", "pattern:post-holder",
+                                 0.9 if tagged_person else 0.75, PATTERN))
+    return out
+
+
+# -- policy titles ------------------------------------------------------------------------------
+
+_ISSUE_VERBS = ("制定", "出台", "印发", "下发", "发布", "编制", "修订", "提出", "推出", "颁布",
+                "起草", "审议通过", "通过")
+_IMPLEMENT_VERBS = ("实施", "落实", "执行", "贯彻", "推行", "启动")
+_TRIGGER = re.compile(
+    "(?:" + "|".join(sorted(_ISSUE_VERBS + _IMPLEMENT_VERBS, key=len, reverse=True)) + ")"
+    + r"(?:了|并|和|及)?"
+)
+_CLAUSE_END = re.compile(r"[，。；！？：、,;!?\n（）()“”\"]|等")
+_LEADING_JUNK = re.compile(
+    rf"(?:[{_DIGITS}{_NUMERALS}]*(?:个方面|个|项|份|批|条)|[年月（）()—\-])*"
+)
+_GENERIC_POLICY = re.compile(
+    rf"^(?:相关|有关|各项|各类|一系列|系列|多项|一批|一揽子|上述|这些|该|此|各级|相应)"
+    rf"|[余多]项|百余|千余|政策措施$|^[{_NUMERALS}{_DIGITS}]+项"
+)
+
+
+def _policy_tail_regex() -> re.Pattern[str]:
+    tails = "|".join(sorted(map(re.escape, gazetteer.policy_tails()), key=len, reverse=True))
+    return re.compile(rf"(?:{tails}|[{_NUMERALS}]+条)")
+
+
+_TAIL: re.Pattern[str] | None = None
+
+
+def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
+    """Policy titles after a drafting/implementing verb, split where one title ends and the next
+    begins (titles without 《》 run together: "…工作方案某市关于…的通知")."""
+    global _TAIL
+    if _TAIL is None:
+        _TAIL = _policy_tail_regex()
+    out: list[Candidate] = []
+    for trig in _TRIGGER.finditer(text, start, end):
+        # the region runs from the verb to the end of the clause
+        stop = _CLAUSE_END.search(text, trig.end(), end)
+        region_end = stop.start() if stop else end
+        # a second verb right after the first ("制定出台", "制定下发了") belongs to the trigger
+        pos = trig.end()
+        nxt = _TRIGGER.match(text, pos, region_end)
+        while nxt:
+            pos = nxt.end()
+            nxt = _TRIGGER.match(text, pos, region_end)
+        piece_start = pos
+        for tail in _TAIL.finditer(text, pos, region_end):
+            after = text[tail.end() : tail.end() + 1]
+            last = tail.end() >= region_end or not _TAIL.search(text, tail.end(), region_end)
+            if not last and after in "的之和与及暨":
+                continue  # "…措施的紧急通知": the title goes on
+            lead = _LEADING_JUNK.match(text, piece_start, tail.start())
+            s = lead.end() if lead else piece_start
+            title = text[s : tail.end()]
+            if len(title) >= 5 and not _GENERIC_POLICY.search(title):
+                out.append(Candidate(s, tail.end(), "Policy", "pattern:policy-title", 0.8, PATTERN))
+            piece_start = tail.end()
+    return out
+
+
+def policy_trigger_kind(verb: str) -> str:
+    """`issues` for drafting verbs, `implements` for carrying-out verbs."""
+    return "implements" if verb.startswith(_IMPLEMENT_VERBS) else "issues"
+
+
+# -- company enumerations -----------------------------------------------------------------------
+
+_ENUMERATION = re.compile(rf"等[{_DIGITS}余多]*(?:户|家|个|所)?(?:企业|公司|厂家|单位)")
+_COMPANY_SUFFIX = re.compile("(?:股份有限公司|有限责任公司|有限公司|集团|公司)$")
+
+
+def enumeration_candidates(
+    text: str, start: int, end: int, word_ends: set[int], word_starts: set[int]
+) -> list[Candidate]:
+    """Companies listed before 等企业 with no separators, split from the right: a brand and an
+    industry word (某某钢铁), a name with a company suffix (某某公司), and at most one name left."""
+    out: list[Candidate] = []
+    industries = names.industries()
+    for m in _ENUMERATION.finditer(text, start, end):
+        pos = m.start()
+        found: list[tuple[int, int]] = []
+        while pos - start >= 2:
+            seg = text[max(start, pos - 12) : pos]
+            suffix = _COMPANY_SUFFIX.search(seg)
+            if suffix:
+                brand_start = pos - len(suffix.group())
+                s = max((b for b in word_starts if pos - 12 <= b < brand_start - 1), default=-1)
+                if s >= 0 and text[s] in _LEAD_FUNCTION and brand_start - s >= 3:
+                    s += 1
+                if s < 0 or brand_start - s > 6:
+                    break
+                found.append((s, pos))
+                pos = s
+                continue
+            if text[pos - 2 : pos] in industries and pos - 4 >= start and _all_han(text, pos - 4, pos):
+                found.append((pos - 4, pos))
+                pos -= 4
+                continue
+            # a leftover name: back to the last word boundary, two to four characters
+            s = max((b for b in word_starts if pos - 4 <= b <= pos - 2), default=-1)
+            if (s >= 0 and _all_han(text, s, pos) and text[pos - 1] not in "户家人者们"
+                    and not segment.tokenizer().FREQ.get(text[s:pos])):
+                found.append((s, pos))
+            break
+        for s, e in found:
+            out.append(Candidate(s, e, "Company", "pattern:enumeration", 0.7, PATTERN))
+    return out
+
+
+_LEAD_FUNCTION = set("为对向与和及将把给在从帮助推荐")
+
+
+def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) -> list[Candidate]:
+    """某某集团, 某某公司, 某某钢铁公司, 某集团某地有限公司: the words right before a company suffix.
+
+    The name is the word before the suffix; an industry word (钢铁) takes the brand before it too,
+    and a place after a group name (某集团大连有限公司) takes the group name.
+    """
+    out: list[Candidate] = []
+    industries = names.industries()
+    for i, (w, ws, we) in enumerate(words):
+        suffix = _COMPANY_SUFFIX.search(w)
+        if suffix is None or not _all_han(text, ws, we):
+            continue
+        head = w[: suffix.start()]
+        if len(head) >= 2 and head not in industries:
+            if head[0] not in _LEAD_FUNCTION:  # the segmenter kept the name whole: 某某集团
+                out.append(Candidate(ws, we, "Company", "pattern:company-suffix", 0.8, LEXICON))
+            continue
+        j = i - 1 if not head else i
+        if j < 0:
+            continue
+        prev = words[j][0] if head == "" else head
+        if not _all_han(text, words[j][1], words[j][2]) or prev in _LEAD_FUNCTION:
+            continue
+        start = anchor = words[j][1]
+        if prev in industries or len(prev) == 1:
+            # brand before the industry word or the single character: up to two more characters
+            k = j - 1
+            while k >= 0 and anchor - words[k][1] <= 2 and len(words[k][0]) <= 2 \
+                    and _all_han(text, words[k][1], words[k][2]) and words[k][0] not in _LEAD_FUNCTION:
+                start = words[k][1]
+                k -= 1
+        elif j >= 2 and _COMPANY_SUFFIX.search(words[j - 1][0]):
+            start = words[j - 1][1] if len(words[j - 1][0]) > 2 else words[j - 2][1]
+        if we - start >= 4 and text[start] not in _LEAD_FUNCTION:
+            out.append(Candidate(start, we, "Company", "pattern:company-suffix", 0.8, LEXICON))
+    return out
+
+
+def _all_han(text: str, s: int, e: int) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in text[s:e])
+
+
+# -- places, bodies, zones from lexicons --------------------------------------------------------
+
+
+_BODY_AFTER_PLACE = re.compile("[省市县区州]?(?:委|政府|人民政府|人大|政协)")
+
+
+def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
+    """Places from the gazetteer (resolved by the places around them) and central bodies.
+
+    A place must start on a word boundary; a short form (大连, not 大连市) must also end on one,
+    unless a party committee or government follows (大连市委), so 惠民 is not read in 惠民生.
+    """
+    out: list[Candidate] = []
+    matches = [
+        m for m in gazetteer.find_places(text)
+        if m.start in bounds and (m.full or m.end in bounds or _BODY_AFTER_PLACE.match(text, m.end))
+    ]
+    context = [m.candidates[0].key for m in matches if len(m.candidates) == 1]
+    for m in matches:
+        place = gazetteer.resolve(m.candidates, context)
+        if place is None:
+            continue
+        conf = 0.95 if len(m.candidates) == 1 else 0.7
+        out.append(Candidate(m.start, m.end, place.type, "gazetteer", conf, LEXICON, place.key))
+    for m in _central_body_regex().finditer(text):
+        if m.start() not in bounds or text[m.end() : m.end() + 1] == "门":  # 工信部门
+            continue
+        body = gazetteer.central_body_info(m.group())
+        if body is not None:
+            out.append(Candidate(m.start(), m.end(), body.type, "gazetteer:central-body", 0.95,
+                                 LEXICON, body.name))
+    return out
+
+
+@cache
+def _central_body_regex() -> re.Pattern[str]:
+    """Central bodies and state media by full name or abbreviation, longest first."""
+    names_ = {n for b in gazetteer.central_bodies() for n in (b.name, *b.abbreviations) if len(n) >= 2}
+    return re.compile("|".join(map(re.escape, sorted(names_, key=len, reverse=True))))
+
+
+_ZONE = re.compile(
+    r"[^\W与和及同跟、的在对向为]{0,4}?(?:经济技术开发区|高新技术产业开发区|经济开发区|开发区|"
+    r"高新区|[\u4e00-\u9fff]开区|保税区|综合保税区|自贸区|自由贸易试验区|新区|工业园区|产业园区|产业园)"
+)
+
+
+def zone_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
+    """Development zones: a place name, a short qualifier, a zone suffix (某市高新区, 某某汽开区)."""
+    out: list[Candidate] = []
+    for p in places:
+        m = _ZONE.match(text, p.end, min(len(text), p.end + 14))
+        if m and m.end() - p.end <= 12:
+            out.append(Candidate(p.start, m.end(), "DevelopmentZone", "pattern:zone", 0.8, PATTERN))
+    return out
+
+
+_LOCAL_BODY = re.compile(
+    "(?:省委|市委|县委|区委|州委|省政府|市政府|县政府|区政府|人民政府|人大常委会|政协|纪委|监委)"
+)
+
+
+def local_body_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
+    """A place name followed by a party committee or government (某市委, 某省人民政府)."""
+    out: list[Candidate] = []
+    for p in places:
+        m = _LOCAL_BODY.match(text, p.end - 1 if text[p.end - 1] in "省市县区州" else p.end)
+        if not m:
+            continue
+        # 某市 + 市委 share the 市: "某市委"
+        if text[m.end() : m.end() + 2] in ("书记", "常委") or text[m.end() : m.end() + 3] in (
+            "副书记",
+        ):
+            continue  # 某市委书记: a post chain, handled by post_candidates
+        out.append(Candidate(p.start, m.end(), "GovernmentBody", "pattern:local-body", 0.85, PATTERN))
+    return out
+
+
+# -- merging ------------------------------------------------------------------------------------
+
+
+def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Non-overlapping best candidates, plus places nested inside longer names."""
+    chosen: list[Candidate] = []
+    taken = bytearray()
+    cands = sorted(candidates, key=lambda c: (-c.priority, -c.length, -c.confidence, c.start))
+    size = max((c.end for c in cands), default=0)
+    taken = bytearray(size)
+    nested: list[Candidate] = []
+    for c in cands:
+        if c.length <= 0:
+            continue
+        if any(taken[c.start : c.end]):
+            if c.method == "gazetteer":
+                nested.append(c)
+            continue
+        chosen.append(c)
+        taken[c.start : c.end] = b"\x01" * c.length
+    spans = [(c.start, c.end) for c in chosen if c.type in ("GovernmentBody", "Company",
+                                                             "Organization", "Policy",
+                                                             "DevelopmentZone")]
+    for n in nested:
+        if any(s <= n.start and n.end <= e and (s, e) != (n.start, n.end) for s, e in spans):
+            chosen.append(n)
+    return sorted(set(chosen), key=lambda c: (c.start, -c.end, c.type))
+
+
+_PROPAGATE_TYPES = {"Person", "Official", "Company", "GovernmentBody", "Organization"}
+
+
+def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
+    """Other occurrences of names already found, where nothing else was found."""
+    taken = bytearray(len(text))
+    for c in chosen:
+        taken[c.start : c.end] = b"\x01" * c.length
+    best: dict[str, Candidate] = {}
+    for c in chosen:
+        if c.type in _PROPAGATE_TYPES and c.length >= 2:
+            name = text[c.start : c.end]
+            if name not in best or c.confidence > best[name].confidence:
+                best[name] = c
+    extra: list[Candidate] = []
+    for name in sorted(best, key=len, reverse=True):
+        c = best[name]
+        pos = text.find(name)
+        while pos >= 0:
+            end = pos + len(name)
+            if not any(taken[pos:end]):
+                extra.append(Candidate(pos, end, c.type, "propagated", c.confidence * 0.9,
+                                       PROPAGATED, c.key))
+                taken[pos:end] = b"\x01" * len(name)
+            pos = text.find(name, end)
+    return chosen + extra
+
+
+# -- the document -------------------------------------------------------------------------------
+
+
+def _tagger_candidates(tagger: Tagger, text: str, s: int, e: int,
+                       words: Sequence[tuple[str, int, int]]) -> list[Candidate]:
+    sent = text[s:e]
+    local = [(w, ws - s, we - s) for w, ws, we in words]
+    return [
+        Candidate(t.start + s, t.end + s, t.type, "tagger", round(t.confidence, 3), TAGGER)
+        for t in tagger.tag(sent, local)
+    ]
+
+
+def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
+    """All mentions in `doc`, sorted by offset, each with its evidence."""
+    text = doc.text
+    if not text.strip():
+        return []
+    tagger = tagger or Tagger.default()
+    sentences = segment.sentences(text)
+    words = [segment.words(text[s:e], s) for s, e in sentences]
+    bounds = {b for ws in words for w in ws for b in w[1:]}
+    lexical = lexicon_candidates(text, bounds)
+    places = [c for c in lexical if c.method == "gazetteer"]
+    cands: list[Candidate] = [*lexical, *byline_candidates(text)]
+    cands += zone_candidates(text, places)
+    cands += local_body_candidates(text, places)
+    for (s, e), ws in zip(sentences, words, strict=True):
+        tagged = _tagger_candidates(tagger, text, s, e, ws)
+        cands += tagged
+        cands += post_candidates(text, s, e, tagged)
+        cands += policy_candidates(text, s, e)
+        cands += enumeration_candidates(text, s, e, {w[2] for w in ws}, {w[1] for w in ws})
+        cands += company_suffix_candidates(text, ws)
+    chosen = propagate(text, merge(_trim_places(text, cands)))
+    return _to_mentions(doc, chosen, sentences)
+
+
+def _trim_places(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """大连市 + 市委书记 share the 市: the place gives it up and stays 大连 (the post keeps it)."""
+    starts = {c.start for c in cands if c.priority == PATTERN and c.type in ("Post", "GovernmentBody")}
+    out: list[Candidate] = []
+    for c in cands:
+        if c.method == "gazetteer" and c.end - 1 in starts and text[c.end - 1] in "省市县区州":
+            c = replace(c, end=c.end - 1)
+        out.append(c)
+    return out
+
+
+def _to_mentions(doc: Document, chosen: Sequence[Candidate],
+                 sentences: Sequence[tuple[int, int]]) -> list[Mention]:
+    text = doc.text
+    officials = {text[c.start : c.end] for c in chosen if c.type == "Official"}
+    out: list[Mention] = []
+    for c in sorted(chosen, key=lambda c: (c.start, -c.end, c.type)):
+        type_ = c.type
+        if type_ == "Person" and text[c.start : c.end] in officials and "byline" not in c.method:
+            type_ = "Official"
+        ss, se = sentence_of(sentences, c.start)
+        ev = Evidence(doc.id, c.start, c.end, c.method, c.confidence, ss, se)
+        out.append(Mention(text[c.start : c.end], type_, ev, c.key))
+    return out
+
+
+def sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> tuple[int, int]:
+    """The sentence span containing `pos` (sentences are sorted and disjoint)."""
+    lo, hi = 0, len(sentences) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        s, e = sentences[mid]
+        if pos < s:
+            hi = mid - 1
+        elif pos >= e:
+            lo = mid + 1
+        else:
+            return s, e
+    return (pos, pos)
+
+
+def with_type(m: Mention, type_: str) -> Mention:
+    return replace(m, type=type_)

@@ -1,0 +1,79 @@
+"""Person names written without separators, as in Chinese bylines ("记者甲乙丙丁戊己").
+
+Chinese bylines and name lists often run names together. A name is a surname (single or compound)
+plus one or two given-name characters; where both lengths fit, the one whose end lines up with
+what follows (another surname, a dictionary word, punctuation or the end) wins.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from zhkg import segment
+
+
+def _lexicon(name: str) -> frozenset[str]:
+    text = resources.files("zhkg").joinpath("data", name).read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+@cache
+def surnames() -> frozenset[str]:
+    return _lexicon("surnames.txt")
+
+
+@cache
+def industries() -> frozenset[str]:
+    return _lexicon("industries.txt")
+
+
+def surname_at(text: str, pos: int) -> int:
+    """Length of the surname starting at `pos` (2 for compound surnames), or 0."""
+    names = surnames()
+    if text[pos : pos + 2] in names:
+        return 2
+    return 1 if text[pos : pos + 1] in names else 0
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _boundary_score(text: str, end: int, limit: int) -> int:
+    """How well a name ending at `end` fits what follows it."""
+    if end >= limit or not _is_han(text[end]):
+        return 3
+    if surname_at(text, end) and end + 2 <= limit and all(_is_han(c) for c in text[end : end + 2]):
+        return 2
+    freq = segment.tokenizer().FREQ
+    for n in (4, 3, 2):
+        word = text[end : end + n]
+        if len(word) == n and freq.get(word):
+            return 2
+    # No dictionary word: does jieba's HMM still start a word of two or more characters there?
+    first = next(iter(segment.tokenizer().cut(text[end : min(limit, end + 8)])), "")
+    return 1 if len(first) >= 2 else 0
+
+
+def split_names(text: str, start: int, limit: int, max_names: int = 8) -> list[tuple[int, int]]:
+    """Spans of consecutive names starting at `start`, stopping at `limit` or at a non-name."""
+    spans: list[tuple[int, int]] = []
+    pos = start
+    while pos < limit and len(spans) < max_names:
+        sl = surname_at(text, pos)
+        if not sl:
+            break
+        best: tuple[int, int] | None = None
+        for given in (2, 1):
+            end = pos + sl + given
+            if end > limit or not all(_is_han(c) for c in text[pos:end]):
+                continue
+            score = _boundary_score(text, end, limit)
+            if best is None or score > best[0]:
+                best = (score, end)
+        if best is None or (best[0] == 0 and spans):
+            break
+        spans.append((pos, best[1]))
+        pos = best[1]
+    return spans

@@ -1,0 +1,222 @@
+"""Relations between the mentions of one document, each with its trigger as evidence.
+
+All rules look at mentions that stand next to each other or share a sentence with a trigger word;
+none of them crosses sentence boundaries except `partOf`, which comes from the gazetteer and holds
+wherever both places are mentioned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from zhkg import gazetteer
+from zhkg.mentions import policy_trigger_kind, sentence_of
+from zhkg.model import PLACE_TYPES, Document, Evidence, Mention, Relation
+
+ORGS = ("GovernmentBody", "Company", "Organization", "DevelopmentZone")
+AGENTS = (*PLACE_TYPES, *ORGS)
+_ROLE = {
+    "pattern:byline-author": "author",
+    "pattern:byline-photographer": "photographer",
+    "pattern:byline-editor": "editor",
+    "pattern:byline-publisher": "publisher",
+}
+_JOINERS = set("和、及与暨")
+_COOP = re.compile("合作|对接|签约|签署|携手|共建|联手|战略协议|结对")
+_COOP_CONNECTOR = re.compile("与|同|跟")  # 和 mostly joins a list: 甲和乙与丙合作
+_TRIGGER_BEFORE = re.compile(
+    "(?:制定|出台|印发|下发|发布|编制|修订|提出|推出|颁布|起草|审议通过|通过|实施|落实|执行|贯彻|推行|启动)"
+    "(?:了|并|和|及)?$"
+)
+
+
+def _ev(doc: Document, start: int, end: int, method: str, conf: float,
+        sentences: Sequence[tuple[int, int]]) -> Evidence:
+    ss, se = sentence_of(sentences, start)
+    return Evidence(doc.id, start, end, method, conf, ss, se)
+
+
+def find_relations(doc: Document, mentions: Sequence[Mention],
+                   sentences: Sequence[tuple[int, int]]) -> list[Relation]:
+    """Every relation the rules find, in text order."""
+    ms = sorted(mentions, key=lambda m: (m.start, -m.end))
+    rels: list[Relation] = []
+    rels += _article_roles(doc, ms, sentences)
+    rels += _posts(doc, ms, sentences)
+    rels += _policies(doc, ms, sentences)
+    rels += _cooperation(doc, ms, sentences)
+    rels += _located_and_subsidiary(doc, ms, sentences)
+    rels += _part_of(doc, ms, sentences)
+    return sorted(rels, key=lambda r: (r.evidence.start, r.evidence.end, r.predicate,
+                                       r.object.start))
+
+
+def _article_roles(doc: Document, ms: Sequence[Mention],
+                   sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+    seen: set[tuple[str, str]] = set()
+    for m in ms:
+        role = _ROLE.get(m.evidence.method)
+        if role and (role, m.text) not in seen:
+            seen.add((role, m.text))
+            yield Relation(None, role, m, _ev(doc, m.start, m.end, m.evidence.method, 0.9, sentences))
+
+
+def _top_level(ms: Sequence[Mention]) -> list[Mention]:
+    """Mentions not nested inside another one."""
+    out: list[Mention] = []
+    for m in ms:
+        if out and m.start < out[-1].end:
+            continue
+        out.append(m)
+    return out
+
+
+def _posts(doc: Document, ms: Sequence[Mention],
+           sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+    """省委常委 + 市委书记 + name: each post in the chain is held by the name; a place or body right
+    before a post is where the post is."""
+    top = _top_level(ms)
+    text = doc.text
+    for i, m in enumerate(top):
+        if m.type != "Post":
+            continue
+        if i > 0 and top[i - 1].end == m.start and top[i - 1].type in AGENTS:
+            org = top[i - 1]
+            yield Relation(m, "postIn", org,
+                           _ev(doc, org.start, m.end, "pattern:post-chain", 0.85, sentences))
+    for i, m in enumerate(top):
+        if m.type != "Official":
+            continue
+        j, pos = i - 1, m.start
+        while j >= 0 and top[j].end >= pos - 1 and (top[j].end == pos or text[top[j].end] in _JOINERS):
+            prev = top[j]
+            if prev.type == "Post":
+                yield Relation(m, "holdsPost", prev,
+                               _ev(doc, prev.start, m.end, "pattern:post-chain", 0.9, sentences))
+            elif prev.type not in AGENTS:
+                break
+            pos = prev.start
+            j -= 1
+
+
+def _policies(doc: Document, ms: Sequence[Mention],
+              sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+    """Who issues or implements a policy: the place or body its title begins with, else the
+    nearest place or body before the verb in the same sentence."""
+    text = doc.text
+    for p in ms:
+        if p.type != "Policy":
+            continue
+        inner = [m for m in ms if m.start == p.start and m.end < p.end and m.type in AGENTS]
+        if inner:
+            who = inner[0]
+            yield Relation(who, "issues", p,
+                           _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences))
+            continue
+        ss, _ = sentence_of(sentences, p.start)
+        lead = text[max(ss, p.start - 12) : p.start]
+        verb = _TRIGGER_BEFORE.search(lead)
+        if not verb:
+            # the verb may stand before a chain of titles ("制定A B"): use the first policy's
+            continue
+        verb_start = p.start - len(lead) + verb.start()
+        cands = [m for m in ms if ss <= m.start and m.end <= verb_start and m.type in AGENTS]
+        if not cands:
+            continue
+        who = cands[-1]
+        kind = policy_trigger_kind(verb.group())
+        yield Relation(who, kind, p,
+                       _ev(doc, who.start, p.end, f"pattern:policy-{kind}", 0.7, sentences))
+
+
+def _group(top: Sequence[Mention], idx: int, step: int, text: str) -> list[Mention]:
+    """Mentions joined by 和/、/及 (or nothing) around top[idx], walking in `step` direction."""
+    group = [top[idx]]
+    j = idx + step
+    while 0 <= j < len(top):
+        a, b = (top[j], group[-1]) if step < 0 else (group[-1], top[j])
+        gap = text[a.end : b.start]
+        if top[j].type not in AGENTS or len(gap) > 1 or (gap and gap not in _JOINERS):
+            break
+        group.append(top[j])
+        j += step
+    return group
+
+
+def _cooperation(doc: Document, ms: Sequence[Mention],
+                 sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+    """A 与 B 合作/对接/签约: every organisation or place on the left with every one on the right."""
+    text = doc.text
+    top = _top_level(ms)
+    for i, m in enumerate(top[:-1]):
+        if m.type not in AGENTS:
+            continue
+        nxt = top[i + 1]
+        conn = text[m.end : nxt.start]
+        if not _COOP_CONNECTOR.fullmatch(conn) or nxt.type not in AGENTS:
+            continue
+        right = _group(top, i + 1, +1, text)
+        tail = text[right[-1].end : right[-1].end + 8]
+        trig = _COOP.search(tail)
+        if not trig or sentence_of(sentences, right[-1].end) != sentence_of(sentences, m.start):
+            continue
+        left = _group(top, i, -1, text)
+        end = right[-1].end + trig.end()
+        for a in left:
+            for b in right:
+                if a.text != b.text:
+                    yield Relation(a, "cooperatesWith", b,
+                                   _ev(doc, min(a.start, b.start), end, "pattern:cooperation",
+                                       0.75, sentences))
+
+
+_GROUP_SUB = re.compile("集团|控股|股份")
+
+
+def _located_and_subsidiary(doc: Document, ms: Sequence[Mention],
+                            sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+    """Names that carry a place (某市财政局, 某集团某地有限公司) are located there; a company named
+    after another company found in the document (甲集团 -> 甲某某) is its subsidiary."""
+    orgs = [m for m in ms if m.type in ("Company", "GovernmentBody", "Organization",
+                                        "DevelopmentZone")]
+    places = [m for m in ms if m.type in PLACE_TYPES]
+    for o in orgs:
+        inside = [p for p in places if o.start <= p.start and p.end <= o.end and p.end < o.end]
+        if inside:
+            p = inside[0]
+            pred = "partOf" if o.type == "DevelopmentZone" else "locatedIn"
+            yield Relation(o, pred, p, _ev(doc, o.start, o.end, "pattern:name-place", 0.8,
+                                           sentences))
+    stems: dict[str, Mention] = {}
+    for c in ms:
+        if c.type == "Company":
+            g = _GROUP_SUB.search(c.text)
+            if g and g.end() == len(c.text) and g.start() >= 2:
+                stems.setdefault(c.text[: g.start()], c)
+    for c in ms:
+        if c.type != "Company":
+            continue
+        for stem, parent in stems.items():
+            if c.text != parent.text and c.text.startswith(stem) and len(c.text) > len(stem) + 1 \
+                    and not c.text.startswith(parent.text + "和"):
+                if c.text.startswith(parent.text) or not _GROUP_SUB.search(c.text[len(stem):]):
+                    yield Relation(c, "subsidiaryOf", parent,
+                                   _ev(doc, c.start, c.end, "pattern:name-parent", 0.7, sentences))
+                    break
+
+
+def _part_of(doc: Document, ms: Sequence[Mention],
+             sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+    """Administrative hierarchy among the places the article mentions, from the gazetteer."""
+    first: dict[str, Mention] = {}
+    for m in ms:
+        if m.key and m.type in PLACE_TYPES and m.key not in first:
+            first[m.key] = m
+    for key, child in first.items():
+        for anc in gazetteer.ancestors(key):
+            parent = first.get(anc.adcode)
+            if parent is not None:
+                yield Relation(child, "partOf", parent,
+                               _ev(doc, child.start, child.end, "gazetteer", 0.95, sentences))
+                break

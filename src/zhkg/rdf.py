@@ -178,13 +178,27 @@ def article_triples(extraction: Extraction, iris: Mapping[Mention, str]) -> list
             keys.setdefault(iri, set()).add(m.key)
         return iri
 
+    # A post (W3C ORG) means something only with a holder and an organisation: a bare "市长" with
+    # neither is left out, with its mentions and relations, rather than kept as a dangling node.
+    held = {_iri(iris, r.object) for r in extraction.relations if r.predicate == "holdsPost"}
+    placed = {_iri(iris, r.subject) for r in extraction.relations
+              if r.predicate == "postIn" and r.subject is not None}
+    complete_posts = held & placed
+
+    def kept(m: Mention | None) -> bool:
+        return m is None or m.type != "Post" or _iri(iris, m) in complete_posts
+
     for m in extraction.mentions:
+        if not kept(m):
+            continue
         iri = see(m)
         node = URIRef(ID + "evidence/" + _digest(doc.id, m.start, m.end, "denotes", iri))
         triples.append((node, ZHKG.denotes, iri))
         triples += _evidence_triples(node, m.evidence, text, art, m.text)
 
     for r in extraction.relations:
+        if not (kept(r.subject) and kept(r.object)):
+            continue
         subj = art if r.subject is None else see(r.subject)
         obj = see(r.object)
         pred = URIRef(ZHKG[r.predicate])

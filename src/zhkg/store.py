@@ -30,6 +30,7 @@ from zhkg.namespace import GRAPH, ID, ZHKG
 from zhkg.rdf import (
     ENTITIES_GRAPH,
     META_GRAPH,
+    PREFIXES,
     article_graph_iri,
     article_iri,
     graph_nquads,
@@ -350,13 +351,14 @@ class Store:
     # -- reading --------------------------------------------------------------------------------
 
     def query(self, sparql: str, **options: Any) -> Any:
-        """Run SPARQL over the union of all graphs (no GRAPH clause needed)."""
+        """Run SPARQL over the union of all graphs (no GRAPH clause needed), prefixes declared."""
         options.setdefault("use_default_graph_as_union", True)
+        options.setdefault("prefixes", PREFIXES)
         try:
             return self.inner.query(sparql, **options)
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL: {exc}") from None
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryError(f"query failed: {exc}") from None
 
     def count(self, graph: str | None = None) -> int:

@@ -1,0 +1,89 @@
+"""zhkg.export: every export loads elsewhere, with the same triples, deterministically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from _kg import FakeGazetteer, canonical_name, sample
+from rdflib.compare import isomorphic
+
+from zhkg import rdf
+from zhkg.export import EXPORT_NAMES, write_exports
+from zhkg.store import Store
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    with Store.open(tmp_path / "store") as st:
+        st.replace_articles([(d, "h", rdf.article_nquads(*sample(d))) for d in ("a", "b")])
+        st.refresh_entities(canonical_name, FakeGazetteer())
+        write_exports(st, tmp_path)
+    return tmp_path
+
+
+FORMATS = {
+    "graph.ttl": (ox.RdfFormat.TURTLE, "turtle"),
+    "graph.nt": (ox.RdfFormat.N_TRIPLES, "nt"),
+    "graph.jsonld": (ox.RdfFormat.JSON_LD, "json-ld"),
+    "graph.trig": (ox.RdfFormat.TRIG, "trig"),
+    "graph.nq": (ox.RdfFormat.N_QUADS, "nquads"),
+}
+
+
+@pytest.mark.parametrize("name", EXPORT_NAMES)
+def test_exports_load_in_pyoxigraph_and_rdflib_alike(built: Path, name: str) -> None:
+    ox_format, rdflib_format = FORMATS[name]
+    ox_count = len(set(ox.parse(path=built / name, format=ox_format)))
+    ds = rdflib.Dataset()
+    ds.parse(built / name, format=rdflib_format)
+    rdflib_count = len(list(ds.quads((None, None, None, None))))
+    assert ox_count == rdflib_count > 0
+
+
+def test_counts_match_the_store(built: Path) -> None:
+    with Store.open(built / "store", read_only=True) as st:
+        quads = sum(1 for _ in st.quads())
+        triples = len({(q.subject, q.predicate, q.object) for q in st.quads()})
+    assert len((built / "graph.nq").read_text(encoding="utf-8").splitlines()) == quads
+    nt = (built / "graph.nt").read_text(encoding="utf-8").splitlines()
+    assert len(nt) == triples
+    assert nt == sorted(nt)
+    for name in ("graph.ttl", "graph.jsonld"):
+        assert len(list(ox.parse(path=built / name))) == triples
+
+
+def test_named_graphs_per_article_and_entities(built: Path) -> None:
+    graphs = {q.graph_name.value for q in ox.parse(path=built / "graph.trig")}
+    assert graphs == {str(rdf.article_graph_iri("a")), str(rdf.article_graph_iri("b")),
+                      str(rdf.ENTITIES_GRAPH)}
+    assert "contentHash" not in (built / "graph.nq").read_text(encoding="utf-8")
+
+
+def test_jsonld_has_context(built: Path) -> None:
+    doc = json.loads((built / "graph.jsonld").read_text(encoding="utf-8"))
+    assert doc["@context"]["zhkg"] == "https://w3id.org/zhkg/ontology#"
+    assert doc["@context"]["schema"] == "https://schema.org/"
+    keys = {k for node in doc["@graph"] for k in node}
+    assert "zhkg:holdsPost" in keys and "rdfs:label" in keys
+    # compact IRIs expand back: rdflib reads the same graph as the N-Triples file
+    g = rdflib.Graph().parse(built / "graph.jsonld", format="json-ld")
+    nt = rdflib.Graph().parse(built / "graph.nt", format="nt")
+    assert isomorphic(g, nt)
+
+
+def test_exports_are_deterministic(built: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    again = tmp_path_factory.mktemp("again")
+    with Store.open(built / "store", read_only=True) as st:
+        write_exports(st, again)
+    for name in EXPORT_NAMES:
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_rewrite_leaves_no_temp_files(built: Path) -> None:
+    with Store.open(built / "store", read_only=True) as st:
+        write_exports(st, built)
+    assert not [p for p in built.iterdir() if p.name.endswith(".tmp")]

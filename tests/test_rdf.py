@@ -1,0 +1,166 @@
+"""zhkg.rdf: one article's extraction as its named graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from _kg import ID, TEXT, mention, relation, sample
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import SKOS
+
+from zhkg import rdf
+from zhkg.errors import ZhkgError
+from zhkg.model import Document, Extraction
+from zhkg.namespace import ZHKG
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def assert_isomorphic(expected: Graph, actual: Graph) -> None:
+    """Compare graphs; on failure show only the triples that are on one side."""
+    if isomorphic(expected, actual):
+        return
+    _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
+    lines = ["graphs differ", "only in expected:"]
+    lines += sorted(f"  {s.n3()} {p.n3()} {o.n3()}" for s, p, o in only_expected)
+    lines += ["only in actual:"]
+    lines += sorted(f"  {s.n3()} {p.n3()} {o.n3()}" for s, p, o in only_actual)
+    pytest.fail("\n".join(lines))
+
+
+def test_article_graph_matches_golden() -> None:
+    ex, iris = sample()
+    expected = Graph().parse(GOLDEN / "article.ttl")
+    assert_isomorphic(expected, rdf.article_graph(ex, iris))
+
+
+def test_graph_shape() -> None:
+    ex, iris = sample()
+    g = rdf.article_graph(ex, iris)
+    art = rdf.article_iri("doc-1")
+    assert g.identifier == URIRef("https://w3id.org/zhkg/graph/article/doc-1")
+    assert (art, RDF.type, ZHKG.Article) in g
+    assert (art, ZHKG.textLength, Literal(len(TEXT), datatype=XSD.integer)) in g
+    assert (art, URIRef("https://schema.org/datePublished"),
+            Literal("2020-09-08T09:21:24", datatype=XSD.dateTime)) in g
+    # the article's own relation
+    assert (art, ZHKG.author, URIRef(ID + "person/zhang-ming")) in g
+    # direct triples
+    official, post = URIRef(ID + "person/wang-jianguo"), URIRef(ID + "post/shenyang-secretary")
+    assert (official, ZHKG.holdsPost, post) in g
+    assert (post, ZHKG.postIn, URIRef(ID + "place/210100")) in g
+    # no canonical label in an article graph: that is the entities graph's job
+    assert not list(g.triples((None, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), None)))
+    # one zhkg:mentions per entity, every surface form as altLabel
+    company = URIRef(ID + "org/dongfang")
+    assert len(list(g.objects(art, ZHKG.mentions))) == len(set(iris.values())) == 10
+    assert set(g.objects(company, SKOS.altLabel)) == {
+        Literal("东方重工集团有限公司", lang="zh"), Literal("东方重工", lang="zh")}
+    # Organization and Company mentions of one entity: the more specific type only
+    assert set(g.objects(company, RDF.type)) == {ZHKG.Company}
+    assert (URIRef(ID + "place/210102"), ZHKG.adcode, Literal("210102")) in g
+
+
+def test_statement_provenance() -> None:
+    ex, iris = sample()
+    g = rdf.article_graph(ex, iris)
+    official, post = URIRef(ID + "person/wang-jianguo"), URIRef(ID + "post/shenyang-secretary")
+    stmts = [s for s in g.subjects(RDF.subject, official)
+             if (s, RDF.predicate, ZHKG.holdsPost) in g]
+    assert len(stmts) == 1
+    assert (stmts[0], RDF.object, post) in g
+    (ev,) = g.subjects(ZHKG.supports, stmts[0])
+    start = int(g.value(ev, ZHKG.startOffset))
+    end = int(g.value(ev, ZHKG.endOffset))
+    assert str(g.value(ev, ZHKG.anchorText)) == TEXT[start:end] == "市委书记王建国"
+    sentence = str(g.value(ev, ZHKG.sentence))
+    assert TEXT[int(g.value(ev, ZHKG.sentenceStart)):int(g.value(ev, ZHKG.sentenceEnd))] == sentence
+    assert sentence.startswith("辽宁省委常委")
+    assert str(g.value(ev, ZHKG.method)) == "pattern:post-title"
+    assert g.value(ev, ZHKG.confidence) == Literal("0.85", datatype=XSD.decimal)
+    assert g.value(ev, ZHKG.article) == rdf.article_iri("doc-1")
+
+
+def test_mention_evidence_for_every_mention() -> None:
+    ex, iris = sample()
+    g = rdf.article_graph(ex, iris)
+    denoting = list(g.subject_objects(ZHKG.denotes))
+    assert len(denoting) == len(ex.mentions)
+    assert {o for _, o in denoting} == {URIRef(i) for i in iris.values()}
+
+
+def test_deterministic_and_no_blank_nodes() -> None:
+    ex, iris = sample()
+    first = rdf.article_nquads(ex, iris)
+    assert first == rdf.article_nquads(ex, iris)
+    g = rdf.article_graph(ex, iris)
+    assert not any(isinstance(t, BNode) for triple in g for t in triple)
+
+
+def test_nquads_parse_into_the_article_graph() -> None:
+    ex, iris = sample()
+    quads = list(ox.parse(rdf.article_nquads(ex, iris), ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(rdf.article_graph(ex, iris))
+    assert {q.graph_name.value for q in quads} == {str(rdf.article_graph_iri("doc-1"))}
+
+
+def test_post_without_holder_or_body_is_left_out() -> None:
+    doc_id, text = "d", "市长王某视察，副市长出席。"
+    mayor = mention(doc_id, text, "市长", "Post")
+    person = mention(doc_id, text, "王某", "Official")
+    deputy = mention(doc_id, text, "副市长", "Post")
+    iris = {mayor: ID + "post/a", person: ID + "person/w", deputy: ID + "post/b"}
+    ex = Extraction(Document(doc_id, text), (mayor, person, deputy),
+                    (relation(person, "holdsPost", mayor),))
+    g = rdf.article_graph(ex, iris)
+    assert not list(g.subjects(RDF.type, ZHKG.Post))
+    assert not list(g.triples((None, ZHKG.holdsPost, None)))
+    assert (URIRef(ID + "person/w"), RDF.type, ZHKG.Official) in g
+
+
+def test_missing_iri_is_an_error() -> None:
+    ex, iris = sample()
+    del iris[ex.mentions[0]]
+    with pytest.raises(ZhkgError, match="no IRI for mention"):
+        rdf.article_graph(ex, iris)
+
+
+@pytest.mark.parametrize(("published", "expected"), [
+    ("2020-09-08", Literal("2020-09-08", datatype=XSD.date)),
+    ("2020/12/3 9:26", Literal("2020-12-03T09:26:00", datatype=XSD.dateTime)),
+    ("yesterday", None),
+    (None, None),
+])
+def test_published(published: str | None, expected: Literal | None) -> None:
+    g = rdf.article_graph(Extraction(Document("x", "正文", published=published)), {})
+    assert g.value(rdf.article_iri("x"), URIRef("https://schema.org/datePublished")) == expected
+
+
+def test_article_ids_are_made_safe_for_iris() -> None:
+    iri = rdf.article_iri("新闻 1#a")
+    assert " " not in iri and "#" not in iri
+    g = rdf.article_graph(Extraction(Document("新闻 1#a", "正文")), {})
+    assert (iri, URIRef("https://schema.org/identifier"), Literal("新闻 1#a")) in g
+    ox.parse(rdf.article_nquads(Extraction(Document("新闻 1#a", "正文")), {}),
+             ox.RdfFormat.N_QUADS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=30))
+def test_nt_term_round_trips_any_text(value: str) -> None:
+    value = value.replace("\x00", "")
+    for lit in (Literal(value), Literal(value, lang="zh")):
+        line = f"<http://e/s> <http://e/p> {rdf.nt_term(lit)} ."
+        (triple,) = ox.parse(line, ox.RdfFormat.N_TRIPLES)
+        assert triple.object.value == value
+
+
+def test_most_specific() -> None:
+    assert rdf.most_specific(["Place", "City"]) == ["City"]
+    assert rdf.most_specific(["Organization", "Company", "Person"]) == ["Company", "Person"]
+    assert rdf.most_specific(["Official", "Person"]) == ["Official"]

@@ -1,0 +1,151 @@
+"""zhkg.store: the pyoxigraph store, one named graph per article, the entities graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _kg import TEXT, FakeGazetteer, canonical_name, sample
+
+from zhkg import rdf, store
+from zhkg.errors import QueryError, StoreError
+from zhkg.model import Document, Extraction
+from zhkg.store import Store
+
+ID = "https://w3id.org/zhkg/id/"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def _article(doc_id: str, text: str = TEXT) -> str:
+    ex, iris = sample(doc_id, text)
+    return rdf.article_nquads(ex, iris)
+
+
+def _select(st: Store, q: str) -> list[tuple[str, ...]]:
+    return sorted(tuple(t.value for t in row) for row in st.query(q))
+
+
+def test_replace_is_idempotent_and_replaces(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as st:
+        assert st.replace_articles([("a", "h1", _article("a"))]) == 1
+        n = st.count()
+        assert n == len(rdf.article_graph(*sample("a"))) + 1  # + the content hash
+        # building the same article again: no duplicates
+        st.replace_articles([("a", "h1", _article("a"))])
+        assert st.count() == n
+        # new content replaces the old graph (nothing of the old text survives)
+        ex, iris = sample("a")
+        smaller = Extraction(Document("a", "短文"), (), ())
+        st.replace_articles([("a", "h2", rdf.article_graph(smaller, iris))])
+        assert st.count() == len(rdf.article_graph(smaller, {})) + 1  # + the hash
+        assert st.article_hashes() == {"a": "h2"}
+        assert not st.has_article("a", "h1") and st.has_article("a", "h2")
+
+
+def test_many_articles_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "CHUNK_CHARS", 5000)  # forces several bulk loads
+    items = [(f"d{i}", f"h{i}", _article(f"d{i}")) for i in range(12)]
+    with Store.open(tmp_path / "store") as st:
+        assert st.replace_articles(iter(items)) == 12
+        assert st.article_ids() == sorted(f"d{i}" for i in range(12))
+        per_article = len(rdf.article_graph(*sample("d0")))
+        assert st.count() == 12 * (per_article + 1)
+        # the same article twice in one batch: the later wins, no duplicates
+        st.replace_articles([("d0", "x", _article("d0")), ("d0", "y", _article("d0"))])
+        assert st.count() == 12 * (per_article + 1)
+        assert st.article_hashes()["d0"] == "y"
+
+
+def test_remove_article(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as st:
+        st.replace_articles([("a", "h", _article("a")), ("b", "h", _article("b"))])
+        before = st.count()
+        assert st.remove_article("a") is True
+        assert st.article_ids() == ["b"]
+        assert st.article_hashes() == {"b": "h"}
+        assert st.count() == before // 2
+        assert st.remove_article("a") is False
+
+
+def test_refresh_entities_labels_and_place_chains() -> None:
+    with Store.open(None) as st:
+        st.replace_articles([("a", "h", _article("a"))])
+        summary = st.refresh_entities(canonical_name, FakeGazetteer())
+        assert summary.places == 3
+        labels = _select(st, f"SELECT ?e ?l WHERE {{ GRAPH <{rdf.ENTITIES_GRAPH}> "
+                             f"{{ ?e <{LABEL}> ?l }} }}")
+        entities = [e for e, _ in labels]
+        assert len(entities) == len(set(entities)) == summary.entities == 10
+        assert (ID + "place/210100", "沈阳市") in labels  # the gazetteer's name, not "沈阳"
+        assert (ID + "org/dongfang", "东方重工集团有限公司") in labels
+        chain = _select(st, "SELECT ?a ?b WHERE { ?a zhkg:partOf ?b }")
+        assert chain == [(ID + "place/210100", ID + "place/210000"),
+                         (ID + "place/210102", ID + "place/210100")]
+        coords = _select(st, "SELECT ?lat WHERE { id:place\\/210102 zhkg:latitude ?lat }")
+        assert coords == [("41.7889",)]
+        # refreshing again gives the same graph, not a second copy
+        n = st.count()
+        st.refresh_entities(canonical_name, FakeGazetteer())
+        assert st.count() == n
+
+
+def test_refresh_after_removal_forgets_entities() -> None:
+    with Store.open(None) as st:
+        st.replace_articles([("a", "h", _article("a"))])
+        other = "北方钢铁公司发布公告。"
+        ex, iris = sample("a")
+        steel = next(m for m in ex.mentions if m.text == "北方钢铁公司")
+        from _kg import mention
+        m = mention("b", other, "北方钢铁公司", "Company")
+        st.replace_articles([("b", "h", rdf.article_nquads(
+            Extraction(Document("b", other), (m,), ()), {m: iris[steel]}))])
+        st.remove_article("a")
+        st.refresh_entities(canonical_name, FakeGazetteer())
+        labelled = _select(st, f"SELECT ?e WHERE {{ ?e <{LABEL}> ?l }}")
+        assert labelled == [(ID + "org/beifang-steel",)]
+
+
+def test_ancestors_get_entities_not_mentioned() -> None:
+    doc_id, text = "c", "和平区召开会议。"
+    from _kg import mention
+    m = mention(doc_id, text, "和平区", "District", key="210102")
+    with Store.open(None) as st:
+        st.replace_articles([(doc_id, "h", rdf.article_nquads(
+            Extraction(Document(doc_id, text), (m,), ()), {m: ID + "place/heping"}))])
+        st.refresh_entities(canonical_name, FakeGazetteer())
+        rows = _select(st, "SELECT ?e ?l ?c WHERE { ?e a zhkg:Province ; rdfs:label ?l ; "
+                           "zhkg:adcode ?c }")
+        assert rows == [(ID + "place/210000", "辽宁省", "210000")]
+
+
+def test_read_only(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as st:
+        st.replace_articles([("a", "h", _article("a"))])
+        n = st.count()
+    with Store.open(tmp_path / "store", read_only=True) as ro:
+        assert ro.count() == n
+        assert ro.article_hashes() == {"a": "h"}
+        with pytest.raises(StoreError, match="read-only"):
+            ro.remove_article("a")
+
+
+def test_missing_store_read_only(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store"):
+        Store.open(tmp_path / "nothing", read_only=True)
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store"), pytest.raises(StoreError, match="locked"):
+        Store.open(tmp_path / "store")
+
+
+def test_bad_sparql_is_a_query_error() -> None:
+    with Store.open(None) as st, pytest.raises(QueryError):
+        st.query("SELECT WHERE {")
+
+
+def test_closed_store() -> None:
+    st = Store.open(None)
+    st.close()
+    with pytest.raises(StoreError, match="closed"):
+        st.count()

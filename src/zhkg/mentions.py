@@ -122,7 +122,7 @@ def post_candidates(text: str, start: int, end: int, tagged: Sequence[Candidate]
 # -- policy titles ------------------------------------------------------------------------------
 
 _ISSUE_VERBS = ("制定", "出台", "印发", "下发", "发布", "编制", "修订", "提出", "推出", "颁布",
-                "起草", "审议通过", "通过")
+                "起草", "审议通过", "通过", "建立", "确立")
 _IMPLEMENT_VERBS = ("实施", "落实", "执行", "贯彻", "推行", "启动")
 _TRIGGER = re.compile(
     "(?:" + "|".join(sorted(_ISSUE_VERBS + _IMPLEMENT_VERBS, key=len, reverse=True)) + ")"
@@ -175,6 +175,20 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
             if len(title) >= 5 and not _GENERIC_POLICY.search(title):
                 out.append(Candidate(s, tail.end(), "Policy", "pattern:policy-title", 0.8, PATTERN))
             piece_start = tail.end()
+    return out
+
+
+# Numbered slogans name programmes: 一X一Y, 六X六Y, 三X一Y一Z (repeated numeral + character).
+_SLOGAN = re.compile(rf"(?<![{_NUMERALS}])(?:[{_NUMERALS}][{HAN}]){{2,4}}")
+
+
+def slogan_candidates(text: str, start: int, end: int) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _SLOGAN.finditer(text, start, end):
+        chars = m.group()[1::2]
+        if any(c in _NUMERALS for c in chars) or len(set(chars)) < len(chars):
+            continue  # 一一, 一季度: not a slogan
+        out.append(Candidate(m.start(), m.end(), "Policy", "pattern:slogan", 0.7, PATTERN))
     return out
 
 
@@ -373,8 +387,12 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
     spans = [(c.start, c.end) for c in chosen if c.type in ("GovernmentBody", "Company",
                                                              "Organization", "Policy",
                                                              "DevelopmentZone")]
+    # A place inside a name (某市财政局) is kept where the article also names the place on its
+    # own: it links the organisation to the place without adding a place the article never names.
+    top_keys = {c.key for c in chosen if c.method == "gazetteer"}
     for n in nested:
-        if any(s <= n.start and n.end <= e and (s, e) != (n.start, n.end) for s, e in spans):
+        if n.key in top_keys and any(s <= n.start and n.end <= e and (s, e) != (n.start, n.end)
+                                     for s, e in spans):
             chosen.append(n)
     return sorted(set(chosen), key=lambda c: (c.start, -c.end, c.type))
 
@@ -439,6 +457,7 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
         cands += tagged
         cands += post_candidates(text, s, e, tagged)
         cands += policy_candidates(text, s, e)
+        cands += slogan_candidates(text, s, e)
         cands += enumeration_candidates(text, s, e, {w[2] for w in ws}, {w[1] for w in ws})
         cands += company_suffix_candidates(text, ws)
     chosen = propagate(text, merge(_trim_places(text, cands)))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs them: the README's test command and CI's (.ci/run).
+# Everything real is installed here: Debian's Chromium for the page tests (never a downloaded
+# browser), the Python test dependencies (pytest, playwright's driver, the oxigraph server, Dask).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "tests/run.sh: installing Debian's chromium for the browser tests" >&2
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "tests/run.sh: pytest collected no tests; that is a failure here" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,103 @@
+"""Mentions on sentences written for these tests (never the seed articles)."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhkg.mentions import find_mentions, merge, Candidate, policy_candidates, slogan_candidates
+from zhkg.model import Document
+
+
+def _mentions(text: str) -> set[tuple[str, str]]:
+    return {(m.text, m.type) for m in find_mentions(Document("t", text))}
+
+
+def test_offsets_index_the_text() -> None:
+    doc = Document("t", "浙江省委常委杭州市委书记李明会见了客人。")
+    for m in find_mentions(doc):
+        assert doc.text[m.start : m.end] == m.text
+        assert m.evidence.doc_id == "t"
+        assert 0 < m.evidence.confidence <= 1
+        assert m.evidence.sentence_start <= m.start < m.end <= m.evidence.sentence_end
+
+
+def test_post_chain_gives_posts_places_and_the_official() -> None:
+    found = _mentions("浙江省委常委杭州市委书记李明会见了客人。")
+    assert {("省委常委", "Post"), ("市委书记", "Post"), ("李明", "Official")} <= found
+    assert ("浙江", "Province") in found
+    assert ("杭州", "City") in found
+
+
+def test_places_carry_adcodes_and_short_forms_need_word_boundaries() -> None:
+    ms = find_mentions(Document("t", "杭州市推进惠民生工程。"))
+    places = {m.text: m.key for m in ms if m.type == "City"}
+    assert places == {"杭州市": "330100"}
+    assert not any(m.text == "惠民" for m in ms)
+
+
+def test_byline_roles() -> None:
+    text = "新华社杭州月日电记者王小明李华今年以来，当地经济回升。责任编辑张伟"
+    ms = find_mentions(Document("t", text))
+    methods = {(m.text, m.evidence.method) for m in ms}
+    assert ("新华社", "pattern:byline-publisher") in methods
+    assert ("王小明", "pattern:byline-author") in methods
+    assert ("李华", "pattern:byline-author") in methods
+    assert ("张伟", "pattern:byline-editor") in methods
+
+
+def test_photographer_before_摄() -> None:
+    text = "工人在车间忙碌。刘洋摄本报记者陈建国今年以来，产量增长。"
+    methods = {(m.text, m.evidence.method) for m in find_mentions(Document("t", text))}
+    assert ("刘洋", "pattern:byline-photographer") in methods
+    assert ("陈建国", "pattern:byline-author") in methods
+
+
+def test_policy_titles_run_together_are_split() -> None:
+    text = "该市制定了关于加快数字经济发展的实施意见杭州市促进中小企业发展若干措施，效果明显。"
+    titles = [text[c.start : c.end] for c in policy_candidates(text, 0, len(text))]
+    assert titles == ["关于加快数字经济发展的实施意见", "杭州市促进中小企业发展若干措施"]
+
+
+def test_a_title_that_goes_on_after_的_is_not_split() -> None:
+    text = "印发关于进一步落实防控措施的补充通知。"
+    titles = [text[c.start : c.end] for c in policy_candidates(text, 0, len(text))]
+    assert titles == ["关于进一步落实防控措施的补充通知"]
+
+
+def test_generic_policy_words_are_not_policies() -> None:
+    text = "出台了相关政策措施。"
+    assert policy_candidates(text, 0, len(text)) == []
+
+
+def test_numbered_slogans() -> None:
+    text = "坚持三去一降一补，推动一一落实。"
+    found = [text[c.start : c.end] for c in slogan_candidates(text, 0, len(text))]
+    assert found == ["三去一降一补"]
+
+
+def test_company_enumeration_without_separators() -> None:
+    found = _mentions("帮助华星钢铁远大水泥等企业解决难题。")
+    assert {("华星钢铁", "Company"), ("远大水泥", "Company")} <= found
+
+
+def test_company_suffix_names() -> None:
+    found = _mentions("他们与华远集团签约，并走访了明光科技有限公司。")
+    assert ("华远集团", "Company") in found
+
+
+def test_central_body_abbreviations() -> None:
+    found = _mentions("国家发改委和工信部联合发文。")
+    assert {("国家发改委", "GovernmentBody"), ("工信部", "GovernmentBody")} <= found
+
+
+def test_merge_prefers_patterns_then_length_and_keeps_no_overlap() -> None:
+    a = Candidate(0, 4, "Company", "tagger", 0.9, 1)
+    b = Candidate(2, 6, "Policy", "pattern:policy-title", 0.5, 3)
+    c = Candidate(0, 2, "City", "tagger", 0.99, 1)
+    assert merge([a, b, c]) == [c, b]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "hello world 123", "！！！？？？"])
+def test_texts_without_chinese_give_no_errors(text: str) -> None:
+    for m in find_mentions(Document("t", text)):
+        assert text[m.start : m.end] == m.text

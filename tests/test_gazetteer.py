@@ -116,6 +116,19 @@ def test_find_places_with_word_bounds_rejects_cross_word_matches() -> None:
     assert [(m.start, m.end, m.text) for m in found] == [(2, 5, "大连市")]
 
 
+def test_weak_names_need_word_bounds_strong_names_do_not() -> None:
+    text = "坚持和政策落实"  # 和政 (a county's short form) read across 和|政策
+    assert [m.text for m in g.find_places(text)] == ["和政"]
+    assert g.find_places(text)[0].weak
+    assert g.find_places(text, bounds={0, 2, 3, 5, 7}) == []
+    # a province name glued to the next word by the segmenter is still found ...
+    text = "在北京大学"
+    found = g.find_places(text, bounds={0, 1, 5})
+    assert [(m.text, m.weak) for m in found] == [("北京", False)]
+    # ... unless every name must align
+    assert g.find_places(text, bounds={0, 1, 5}, bound_all=True) == []
+
+
 def test_find_places_empty() -> None:
     assert g.find_places("") == []
     assert g.find_places("今天天气很好") == []

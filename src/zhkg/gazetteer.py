@@ -78,6 +78,8 @@ class PlaceMatch:
 
     `kind` is the ontology class of the first candidate (Country, Province, City, District).
     `full` says whether `text` is a full official name (大连市) rather than a short form (大连).
+    `weak` marks names easily read across a word boundary by accident: those naming only
+    county-level divisions, and a few country names (see `find_places`).
     """
 
     start: int
@@ -86,6 +88,7 @@ class PlaceMatch:
     candidates: tuple[Place, ...]
     kind: str
     full: bool = True
+    weak: bool = False
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -130,6 +133,7 @@ class _Places:
         full: dict[str, list[Place]] = defaultdict(list)
         short: dict[str, list[Place]] = defaultdict(list)
         unindexed: set[str] = set()
+        weak_names: set[str] = set()
         for r in _tsv("divisions.tsv"):
             d = Division(r["adcode"], r["name"], r["level"], r["parent"] or None,
                          _float(r["latitude"]), _float(r["longitude"]), _split(r["short_names"]))
@@ -143,6 +147,8 @@ class _Places:
             c = Country(r["code"], r["name"], _split(r["short_names"]))
             self.countries[c.code] = c
             full[c.name].append(c)
+            if r["weak"] == "1":
+                weak_names.add(c.name)
             for s in c.short_names:
                 full[s].append(c)  # a country's other names are names in their own right
         self.by_name: dict[str, tuple[Place, ...]] = {}
@@ -154,7 +160,13 @@ class _Places:
             is_full = name in full
             if is_full and name in unindexed and name not in short:
                 continue
-            self.automaton.add_word(name, (len(name), cands, is_full))
+            # A weak name is one likely to be read across a word boundary by accident (和政 in
+            # 和政策): one naming only county-level divisions, or a country name flagged as an
+            # everyday character pair (海地 in 沿海地区). Other country, province and city names
+            # are few, well known, and mostly stand on their own.
+            weak = name in weak_names or all(
+                isinstance(c, Division) and c.level == "district" for c in cands)
+            self.automaton.add_word(name, (len(name), cands, is_full, weak))
         self.automaton.make_automaton()
 
 
@@ -234,34 +246,38 @@ def places_named(name: str) -> tuple[Place, ...]:
 # -- matching ----------------------------------------------------------------------------------
 
 
-def find_places(text: str, bounds: Collection[int] | None = None) -> list[PlaceMatch]:
+def find_places(text: str, bounds: Collection[int] | None = None, *,
+                bound_all: bool = False) -> list[PlaceMatch]:
     """Place names in `text`: longest, leftmost, non-overlapping, in text order.
 
-    `bounds`, when given, is the set of word boundaries (e.g. every start and end offset of jieba's
-    words); a name is then kept only if both its ends fall on one, so 南县 is not read inside
-    河南县城 when the segmenter says otherwise.
+    `bounds`, when given, is the set of word boundaries (every start and end offset of the
+    segmenter's words). A weak name (one naming only county-level divisions) is then kept only if
+    both its ends fall on a bound, so 和政 is not read in 和政策; other names are kept regardless,
+    because the segmenter often glues them to what follows (北京大学, 中国队). With `bound_all`,
+    every name must align (then 中国 is not read in 发展中国家 either).
     """
     automaton = _db().automaton
     out: list[PlaceMatch] = []
     if not text:
         return out
     if bounds is None:
-        for end_index, (length, cands, is_full) in automaton.iter_long(text):
+        for end_index, (length, cands, is_full, weak) in automaton.iter_long(text):
             end = end_index + 1
             out.append(PlaceMatch(end - length, end, text[end - length:end], cands,
-                                  cands[0].type, is_full))
+                                  cands[0].type, is_full, weak))
         return out
-    found: list[tuple[int, int, tuple[Place, ...], bool]] = []
-    for end_index, (length, cands, is_full) in automaton.iter(text):
+    found: list[tuple[int, int, tuple[Place, ...], bool, bool]] = []
+    for end_index, (length, cands, is_full, weak) in automaton.iter(text):
         end = end_index + 1
         start = end - length
-        if start in bounds and end in bounds:
-            found.append((start, end, cands, is_full))
+        if (not weak and not bound_all) or (start in bounds and end in bounds):
+            found.append((start, end, cands, is_full, weak))
     found.sort(key=lambda m: (m[0], m[0] - m[1]))
     last = 0
-    for start, end, cands, is_full in found:
+    for start, end, cands, is_full, weak in found:
         if start >= last:
-            out.append(PlaceMatch(start, end, text[start:end], cands, cands[0].type, is_full))
+            out.append(PlaceMatch(start, end, text[start:end], cands, cands[0].type, is_full,
+                                  weak))
             last = end
     return out
 

@@ -30,7 +30,8 @@ PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
 #: Full names that are also generic words for "a part of a town" or directions: kept in the data
 #: (division(), divisions_named() find them) but never matched in running text.
 GENERIC_FULL_NAMES = frozenset({"城区", "郊区", "矿区", "海域", "东区", "西区", "南区", "北区",
-                                "中区", "新区", "市中区", "市辖区"})
+                                "中区", "新区", "市中区", "市辖区", "新城区", "老城区", "城中区",
+                                "城东区", "城西区", "城南区", "城北区"})
 
 #: Short forms that are common words or well-known non-place names in news text even though jieba
 #: tags them as places (e.g. 长安 is also a car maker, an avenue, the old name of Xi'an).
@@ -236,7 +237,6 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "RU": ("俄罗斯联邦",),
     "KR": ("大韩民国", "南韩"),
     "KP": ("朝鲜民主主义人民共和国", "北韩"),
-    "JP": ("日本国",),
     "DE": ("德意志联邦共和国",),
     "FR": ("法兰西共和国",),
     "IT": ("意大利共和国",),
@@ -291,6 +291,12 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Country names that are also everyday character pairs inside other words (沿海地区, 增加纳税,
+#: 有关岛屿, 东南非洲, 乍得 "just got"): matched only on word boundaries when the caller gives them.
+WEAK_COUNTRY_NAMES = frozenset({"海地", "加纳", "关岛", "南非", "乍得", "多哥", "马里", "阿曼",
+                                "约旦", "汤加", "不丹", "文莱"})
+
+
 def build_countries(babel_wheel: Path) -> list[tuple[str, str, list[str]]]:
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(babel_wheel) as zf:
@@ -315,11 +321,12 @@ def write_countries(rows: list[tuple[str, str, list[str]]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write("# Countries and territories: ISO 3166-1 alpha-2 code, Chinese name from\n"
                 "# Unicode CLDR (zh_Hans_CN, via babel), other common names '|'-separated;\n"
-                "# see GAZETTEERS.md.\n")
+                "# weak: 1 when the name is also a common character pair inside other words.\n"
+                "# See GAZETTEERS.md.\n")
         w = csv.writer(f, delimiter="\t", lineterminator="\n")
-        w.writerow(["code", "name", "short_names"])
+        w.writerow(["code", "name", "short_names", "weak"])
         for code, name, aliases in rows:
-            w.writerow([code, name, "|".join(aliases)])
+            w.writerow([code, name, "|".join(aliases), int(name in WEAK_COUNTRY_NAMES)])
 
 
 def _wheel(folder: Path, prefix: str) -> Path:

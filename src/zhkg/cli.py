@@ -196,3 +196,24 @@ def push(store: Path, endpoint: str, timeout: float) -> None:
     click.echo(f"pushed {len(report.graphs)} graphs, {report.triples} triples to {report.endpoint}")
     if report.skipped:
         click.echo(f"skipped {len(report.skipped)} graphs named by blank nodes", err=True)
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Read the text from a UTF-8 file instead of the argument.")
+def places(text: str | None, file: Path | None) -> None:
+    """List the place names in TEXT: offsets, kind, and the division or country meant."""
+    from zhkg.gazetteer import find_places, resolve
+
+    if file is not None:
+        text = file.read_text(encoding="utf-8")
+    if not text:
+        raise click.UsageError("give TEXT or --file")
+    found = find_places(text)
+    context = [m.candidates[0].key for m in found if len(m.candidates) == 1]
+    for m in found:
+        place = resolve(m.candidates, context)
+        meant = f"{place.key} {place.name}" if place else "ambiguous: " + " ".join(
+            c.key for c in m.candidates)
+        click.echo(f"{m.start}\t{m.end}\t{m.text}\t{m.kind}\t{meant}")

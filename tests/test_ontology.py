@@ -37,7 +37,7 @@ def test_namespace_and_ontology_declare_the_same_terms(onto: Graph) -> None:
 def test_every_term_is_labelled_and_commented(onto: Graph, term: str) -> None:
     iri = URIRef(NS + term)
     kinds = set(onto.objects(iri, RDF.type)) & KINDS
-    assert len(kinds) == 1, f"{term}: declare it as exactly one of owl:Class/Object/DatatypeProperty"
+    assert len(kinds) == 1, f"{term}: exactly one of owl:Class/ObjectProperty/DatatypeProperty"
     langs = sorted(lbl.language for lbl in onto.objects(iri, RDFS.label))
     assert langs == ["en", "zh"], f"{term}: one rdfs:label @zh and one @en"
     comments = list(onto.objects(iri, RDFS.comment))

@@ -190,13 +190,15 @@ def test_resolve_without_context_prefers_higher_level_and_single_candidates() ->
     "title",
     ["书记", "省委常委", "市委书记", "常务副市长", "国务院副总理", "省人大常委会副主任",
      "市委组织部部长", "党组书记", "董事长", "副总经理", "首席执行官", "代理省长", "新闻发言人",
-     "区委副书记", "县长", "镇党委书记"],
+     "区委副书记", "县长", "镇党委书记", "人大代表", "省政协委员", "党组成员", "外交部发言人"],
 )
 def test_post_titles_by_composition(title: str) -> None:
     assert g.is_post_title(title)
 
 
-@pytest.mark.parametrize("not_title", ["", "市", "省委", "书记员", "市长助理好", "委员会", "公司"])
+@pytest.mark.parametrize(
+    "not_title", ["", "市", "省委", "书记员", "市长助理好", "委员会", "公司", "代表", "委员",
+                  "成员", "市委常委会", "大使馆", "代表团"])
 def test_not_post_titles(not_title: str) -> None:
     assert not g.is_post_title(not_title)
 
@@ -205,6 +207,13 @@ def test_post_pattern_finds_titles_in_text() -> None:
     text = "他任市委常委、常务副市长，后任公司董事长兼总经理"
     assert [m.group() for m in g.post_pattern().finditer(text)] == [
         "市委常委", "常务副市长", "公司董事长", "总经理"]
+
+
+def test_post_pattern_skips_bodies_and_bare_scoped_titles() -> None:
+    text = "我代表全体成员感谢委员会，省政协委员出席，市委常委会召开，外交部发言人表示"
+    assert [m.group() for m in g.post_pattern().finditer(text)] == ["省政协委员", "外交部发言人"]
+    assert {"代表", "委员"} <= g.post_titles_scoped()
+    assert not (g.post_titles_scoped() & g.post_titles())
 
 
 @pytest.mark.parametrize(

@@ -332,6 +332,7 @@ class CentralBody:
 class _Vocab:
     def __init__(self) -> None:
         self.post_titles = frozenset(_data_lines("post_titles.txt"))
+        self.post_titles_scoped = frozenset(_data_lines("post_titles_scoped.txt"))
         self.post_modifiers = frozenset(_data_lines("post_modifiers.txt"))
         self.post_scopes = frozenset(_data_lines("post_scopes.txt"))
         self.org_suffixes: dict[str, str] = {
@@ -354,10 +355,14 @@ class _Vocab:
             self.body_automaton.add_word(key, (len(key), body))
         self.body_automaton.make_automaton()
         self.suffixes_longest_first = tuple(sorted(self.org_suffixes, key=len, reverse=True))
+        scopes = _alternation(self.post_scopes)
+        modifiers = _alternation(self.post_modifiers)
+        # Not followed by what turns a title into a body or a thing: 委员会, 代表团, 大使馆,
+        # 董事会, 代表作.
         self.post_re = re.compile(
-            f"(?:{_alternation(self.post_scopes)})*"
-            f"(?:{_alternation(self.post_modifiers)})*"
-            f"(?:{_alternation(self.post_titles)})")
+            f"(?:(?:{scopes})*(?:{modifiers})*(?:{_alternation(self.post_titles)})"
+            f"|(?:{scopes})+(?:{modifiers})*(?:{_alternation(self.post_titles_scoped)}))"
+            "(?![会团馆作处])")
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -383,6 +388,11 @@ def post_titles() -> frozenset[str]:
     return _vocab().post_titles
 
 
+def post_titles_scoped() -> frozenset[str]:
+    """Titles that count only after a scope (人大代表, 政协委员): alone they are common words."""
+    return _vocab().post_titles_scoped
+
+
 def post_scopes() -> frozenset[str]:
     """Prefixes that say whose post it is (省委, 市, 国务院, 党组, ...)."""
     return _vocab().post_scopes
@@ -394,7 +404,11 @@ def post_modifiers() -> frozenset[str]:
 
 
 def post_pattern() -> re.Pattern[str]:
-    """Regex for a post title by composition: scopes* modifiers* title (省委常委, 常务副市长)."""
+    """Regex for a post title by composition: scopes* modifiers* title (省委常委, 常务副市长).
+
+    Titles of post_titles_scoped() need at least one scope (人大代表). A title directly followed by
+    会/团/馆/作/处 is not matched (委员会, 代表团, 大使馆, 代表作).
+    """
     return _vocab().post_re
 
 

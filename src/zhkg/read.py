@@ -187,7 +187,7 @@ def _blank(m: re.Match[str]) -> str:
 
 
 def decode_bytes(data: bytes) -> str:
-    """Text from the bytes of a file: UTF-8 (BOM or not), UTF-16 with a BOM, else detected.
+    """Text from the bytes of a file: UTF-8 (BOM or not), UTF-16, else GB18030/Big5/detected.
 
     Raises ValueError with a short reason when the bytes are binary or in no encoding we can
     trust; the caller turns it into an InputError naming the file.
@@ -203,7 +203,7 @@ def decode_bytes(data: bytes) -> str:
         except UnicodeDecodeError:
             raise ValueError("invalid UTF-16 text") from None
     if b"\x00" in data:
-        raise ValueError("binary file (contains NUL bytes)")
+        return _check_text(_decode_utf16_without_bom(data))
     try:
         return _check_text(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -214,6 +214,20 @@ def decode_bytes(data: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     raise ValueError("not text in a known encoding (tried UTF-8, GB18030, Big5)")
+
+
+def _decode_utf16_without_bom(data: bytes) -> str:
+    """UTF-16 text without a byte order mark has its NULs (the high bytes of ASCII characters)
+    all at odd offsets (little endian) or all at even ones; anything else with NULs is binary."""
+    sample = data[:_SNIFF_BYTES]
+    odd = sample[1::2].count(0)
+    even = sample[0::2].count(0)
+    if len(data) % 2 == 0 and (even == 0) != (odd == 0):
+        try:
+            return data.decode("utf-16-le" if even == 0 else "utf-16-be")
+        except UnicodeDecodeError:
+            pass
+    raise ValueError("binary file (contains NUL bytes)")
 
 
 def _candidate_encodings(data: bytes) -> list[str]:
@@ -243,6 +257,8 @@ def _candidate_encodings(data: bytes) -> list[str]:
 
 
 _common_hanzi: frozenset[str] | None = None
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # C0 controls other than \t \n \v \f \r
 
 
 def _gb2312_common() -> frozenset[str]:
@@ -266,9 +282,8 @@ def _looks_simplified(sample: bytes) -> bool:
         text = sample.decode("gb18030")
     except UnicodeDecodeError:
         return False
-    common = _gb2312_common()
-    wide = [c for c in text if c > "\x7f"]
-    return bool(wide) and sum(c in common for c in wide) >= 0.8 * len(wide)
+    wide = _NON_ASCII.findall(text)
+    return bool(wide) and sum(map(_gb2312_common().__contains__, wide)) >= 0.8 * len(wide)
 
 
 def _check_text(text: str) -> str:
@@ -276,8 +291,7 @@ def _check_text(text: str) -> str:
     if not text:
         return text
     sample = text[:_SNIFF_BYTES]
-    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f\v")
-    if controls > _MAX_CONTROL_SHARE * len(sample):
+    if len(_CONTROL.findall(sample)) > _MAX_CONTROL_SHARE * len(sample):
         raise ValueError("binary file (mostly control characters)")
     return text
 
@@ -434,23 +448,27 @@ def _read_txt(path: Path, root: Path, run: _Run) -> Document | None:
                 run.on_error(InputError(where, f"too large ({size} bytes > {run.max_bytes})"))
                 return None
         with _open_binary(path) as f:
-            limit = -1 if run.max_bytes is None else run.max_bytes + 1
-            data = f.read(limit)
-            if run.max_bytes is not None and len(data) > run.max_bytes:
-                run.on_error(InputError(where, f"too large (over {run.max_bytes} bytes)"))
-                return None
+            text = _decode_utf8_stream(f, run.max_bytes)
+            if text is None:  # not plain UTF-8: read the bytes whole and detect the encoding
+                f.seek(0)
+                data = f.read(-1 if run.max_bytes is None else run.max_bytes + 1)
+                if not data:
+                    run.on_error(InputError(where, "empty file"))
+                    return None
+                text = decode_bytes(data)
+                del data
+    except _TooLarge:
+        run.on_error(InputError(where, f"too large (over {run.max_bytes} bytes)"))
+        return None
     except (OSError, EOFError, zlib.error) as exc:
         run.on_error(InputError(where, f"cannot read: {_reason(exc)}"))
         return None
-    if not data:
-        run.on_error(InputError(where, "empty file"))
-        return None
-    try:
-        text = decode_bytes(data)
     except ValueError as exc:
         run.on_error(InputError(where, str(exc)))
         return None
-    del data
+    if not text:
+        run.on_error(InputError(where, "empty file"))
+        return None
     title, published, body = parse_txt(text)
     del text
     if not body.strip():
@@ -477,6 +495,42 @@ def _txt_id(path: Path, root: Path, run: _Run) -> str | None:
     return None
 
 
+class _TooLarge(Exception):
+    """An article over `max_bytes`: raised while reading, reported by the caller."""
+
+
+def _decode_utf8_stream(f: IO[bytes], max_bytes: int | None) -> str | None:
+    """The file's text if it is UTF-8 (a BOM is dropped later), else None.
+
+    Decoding piece by piece keeps the peak near twice the text's size: `bytes.decode` of one
+    50 MB buffer of Chinese allocates three times the buffer on its way. NUL bytes (UTF-16,
+    binary) and invalid UTF-8 give None, and the caller falls back to whole-file detection.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pieces: list[str] = []
+    total = 0
+    while True:
+        chunk = f.read(_CHUNK)
+        if not chunk:
+            break
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            raise _TooLarge
+        if b"\x00" in chunk:
+            return None
+        try:
+            pieces.append(decoder.decode(chunk))
+        except UnicodeDecodeError:
+            return None
+    try:
+        pieces.append(decoder.decode(b"", final=True))
+    except UnicodeDecodeError:
+        return None
+    text = "".join(pieces)
+    del pieces
+    return _check_text(text)
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
@@ -486,33 +540,51 @@ def _reason(exc: BaseException) -> str:
 # -- JSON Lines -------------------------------------------------------------------------------
 
 
-def _iter_lines(f: IO[bytes], max_bytes: int | None) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) of each line; bytes is None for a line longer than `max_bytes`.
+def _iter_lines(f: IO[bytes], max_bytes: int | None) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, text without its line end, problem) of each line of a JSON Lines file.
 
-    Splits on b"\\n" only: U+2028 and friends are valid inside JSON strings and must not end a
-    line, which `str.splitlines` would do.
+    The problem is None, "long" (over `max_bytes`; the line was skipped in pieces, never held)
+    or "encoding" (not UTF-8), and the text is then empty. Lines are split on b"\\n" only:
+    U+2028 and friends are valid inside JSON strings and must not end a line, which
+    `str.splitlines` would do. A line is read and decoded in pieces of at most 1 MiB, so a 50 MB
+    line costs its text plus the pieces, not the three-fold transient of decoding one buffer.
     """
+    decoder = codecs.getincrementaldecoder("utf-8")()
     number = 0
     while True:
-        if max_bytes is None:
-            line = f.readline()
-            if not line:
-                return
-            number += 1
-            yield number, line
-            continue
-        line = f.readline(max_bytes + 1)  # the content and its newline
-        if not line:
+        chunk = f.readline(_CHUNK)
+        if not chunk:
             return
         number += 1
-        if len(line) == max_bytes + 1 and not line.endswith(b"\n"):
-            while not line.endswith(b"\n"):  # skip the rest of the long line in pieces
-                line = f.readline(_CHUNK)
-                if not line:
-                    break
-            yield number, None
-            continue
-        yield number, line
+        pieces: list[str] = []
+        size = 0
+        problem: str | None = None
+        while True:
+            ended = chunk.endswith(b"\n")
+            if ended:
+                chunk = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1]
+            size += len(chunk)
+            if problem is None and max_bytes is not None and size > max_bytes:
+                problem, pieces = "long", []
+            if problem is None:
+                try:
+                    pieces.append(decoder.decode(chunk, final=ended))
+                except UnicodeDecodeError:
+                    problem, pieces = "encoding", []
+            if ended:
+                break
+            chunk = f.readline(_CHUNK)
+            if not chunk:
+                if problem is None:
+                    try:
+                        pieces.append(decoder.decode(b"", final=True))
+                    except UnicodeDecodeError:
+                        problem, pieces = "encoding", []
+                break
+        decoder.reset()
+        text = "".join(pieces)
+        pieces = []
+        yield number, text, problem
 
 
 def _read_jsonl(path: Path, run: _Run) -> Iterator[Document]:
@@ -521,15 +593,19 @@ def _read_jsonl(path: Path, run: _Run) -> Iterator[Document]:
     any_line = False
     try:
         with _open_binary(path) as f:
-            for number, raw in _iter_lines(f, run.max_bytes):
+            for number, line, problem in _iter_lines(f, run.max_bytes):
                 any_line = True
-                if raw is None:
+                if problem == "long":
                     run.on_error(InputError(where, f"line longer than {run.max_bytes} bytes",
                                             number))
-                    continue
-                doc = _jsonl_document(raw, where, stem, number, run)
-                if doc is not None:
-                    yield doc
+                elif problem == "encoding":
+                    run.on_error(InputError(where, "not UTF-8 (JSON Lines must be UTF-8)",
+                                            number))
+                else:
+                    doc = _jsonl_document(line, where, stem, number, run)
+                    del line
+                    if doc is not None:
+                        yield doc
     except (OSError, EOFError, zlib.error) as exc:
         run.on_error(InputError(where, f"cannot read: {_reason(exc)}"))
         return
@@ -537,17 +613,11 @@ def _read_jsonl(path: Path, run: _Run) -> Iterator[Document]:
         run.on_error(InputError(where, "empty file"))
 
 
-def _jsonl_document(raw: bytes, where: str, stem: str, number: int, run: _Run) -> Document | None:
-    if number == 1 and raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    if not raw.strip():
+def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) -> Document | None:
+    if number == 1 and line.startswith("\ufeff"):
+        line = line[1:]
+    if not line or line.isspace():
         return None  # blank lines separate nothing; JSON Lines tools commonly allow them
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        run.on_error(InputError(where, "not UTF-8 (JSON Lines must be UTF-8)", number))
-        return None
-    del raw
     try:
         record: Any = json.loads(line)
     except json.JSONDecodeError as exc:

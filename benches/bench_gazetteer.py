@@ -59,7 +59,9 @@ def bench_throughput(text: str, repeat: int = 5) -> None:
     print(f"find_central_bodies: {n} matches, {len(text) / dt / 1e6:.2f} M chars/s")
 
 
-def agreement_places(rows: list[dict[str, object]]) -> None:
+def agreement_places(rows: list[dict[str, object]], with_bounds: bool) -> None:
+    from zhkg import segment
+
     strict = lenient = total = loc_total = loc_found = 0
     for row in rows:
         text = str(row["text"])
@@ -67,13 +69,17 @@ def agreement_places(rows: list[dict[str, object]]) -> None:
         assert isinstance(ents, list)
         locs = {(e["start"], e["end"]) for e in ents if e["type"] == "LOC"}
         spans = [(e["start"], e["end"]) for e in ents if e["type"] in ("LOC", "ORG")]
-        found = {(m.start, m.end) for m in g.find_places(text)}
+        bounds = None
+        if with_bounds:
+            bounds = {0} | {x for _, s, e in segment.words(text) for x in (s, e)}
+        found = {(m.start, m.end) for m in g.find_places(text, bounds)}
         total += len(found)
         strict += len(found & locs)
         lenient += sum(1 for s, e in found if any(a <= s and e <= b for a, b in spans))
         loc_total += len(locs)
         loc_found += len(found & locs)
-    print(f"places vs People's Daily dev ({len(rows)} sentences): {total} matches, "
+    how = "with jieba word bounds" if with_bounds else "no bounds"
+    print(f"places vs People's Daily dev ({len(rows)} sentences, {how}): {total} matches, "
           f"precision strict {strict / max(total, 1):.3f}, lenient {lenient / max(total, 1):.3f}; "
           f"LOC recall (exact span) {loc_found / max(loc_total, 1):.3f} of {loc_total}")
 
@@ -109,7 +115,8 @@ def main() -> None:
     text = "".join(str(r["text"]) for r in rows) if rows else _synthetic()
     bench_throughput(text)
     if rows:
-        agreement_places(rows)
+        agreement_places(rows, with_bounds=False)
+        agreement_places(rows, with_bounds=True)
     agreement_posts(args.data)
 
 

@@ -248,7 +248,7 @@ def test_central_body_abbreviations(abbr: str, full: str) -> None:
 def test_central_body_unknown_and_types() -> None:
     assert g.central_body("某某局") is None
     info = g.central_body_info("人民日报")
-    assert info is not None and info.type == "Organization"
+    assert info is not None and info.type == "GovernmentBody"  # state media, as the ontology says
     bodies = g.central_bodies()
     assert len(bodies) == len({b.name for b in bodies}) > 100
     assert {b.type for b in bodies} <= {"GovernmentBody", "Organization", "Company"}

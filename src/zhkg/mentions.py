@@ -300,7 +300,7 @@ def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
     """
     out: list[Candidate] = []
     matches = [
-        m for m in gazetteer.find_places(text)
+        m for m in gazetteer.find_places(text, bounds)
         if m.start in bounds and (m.full or m.end in bounds or _BODY_AFTER_PLACE.match(text, m.end))
     ]
     context = [m.candidates[0].key for m in matches if len(m.candidates) == 1]
@@ -310,21 +310,12 @@ def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
             continue
         conf = 0.95 if len(m.candidates) == 1 else 0.7
         out.append(Candidate(m.start, m.end, place.type, "gazetteer", conf, LEXICON, place.key))
-    for m in _central_body_regex().finditer(text):
-        if m.start() not in bounds or text[m.end() : m.end() + 1] == "门":  # 工信部门
+    for b in gazetteer.find_central_bodies(text):
+        if b.start not in bounds or text[b.end : b.end + 1] == "门":  # 工信部门
             continue
-        body = gazetteer.central_body_info(m.group())
-        if body is not None:
-            out.append(Candidate(m.start(), m.end(), body.type, "gazetteer:central-body", 0.95,
-                                 LEXICON, body.name))
+        out.append(Candidate(b.start, b.end, b.body.type, "gazetteer:central-body", 0.95, LEXICON,
+                             b.body.name))
     return out
-
-
-@cache
-def _central_body_regex() -> re.Pattern[str]:
-    """Central bodies and state media by full name or abbreviation, longest first."""
-    names_ = {n for b in gazetteer.central_bodies() for n in (b.name, *b.abbreviations) if len(n) >= 2}
-    return re.compile("|".join(map(re.escape, sorted(names_, key=len, reverse=True))))
 
 
 _ZONE = re.compile(

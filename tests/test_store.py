@@ -75,11 +75,14 @@ def test_refresh_entities_labels_and_place_chains() -> None:
         labels = _select(st, f"SELECT ?e ?l WHERE {{ GRAPH <{rdf.ENTITIES_GRAPH}> "
                              f"{{ ?e <{LABEL}> ?l }} }}")
         entities = [e for e, _ in labels]
-        assert len(entities) == len(set(entities)) == summary.entities == 10
+        # the ten entities of the article, and China above the province
+        assert len(entities) == len(set(entities)) == summary.entities == 11
+        assert (ID + "place/CN", "中国") in labels
         assert (ID + "place/210100", "沈阳市") in labels  # the gazetteer's name, not "沈阳"
         assert (ID + "org/dongfang", "东方重工集团有限公司") in labels
         chain = _select(st, "SELECT ?a ?b WHERE { ?a zhkg:partOf ?b }")
-        assert chain == [(ID + "place/210100", ID + "place/210000"),
+        assert chain == [(ID + "place/210000", ID + "place/CN"),
+                         (ID + "place/210100", ID + "place/210000"),
                          (ID + "place/210102", ID + "place/210100")]
         coords = _select(st, "SELECT ?lat WHERE { id:place\\/210102 zhkg:latitude ?lat }")
         assert coords == [("41.7889",)]
@@ -102,7 +105,7 @@ def test_refresh_after_removal_forgets_entities() -> None:
         st.remove_article("a")
         st.refresh_entities(canonical_name, FakeGazetteer())
         labelled = _select(st, f"SELECT ?e WHERE {{ ?e <{LABEL}> ?l }}")
-        assert labelled == [(ID + "org/beifang-steel",)]
+        assert labelled == [(ID + "org/beifang-steel",)]  # no places left, so no China either
 
 
 def test_ancestors_get_entities_not_mentioned() -> None:

@@ -75,6 +75,44 @@ def _serialize(items: list[ox.Triple] | list[ox.Quad], fmt: ox.RdfFormat) -> byt
     return ox.serialize(items, format=fmt, prefixes=PREFIXES) or b""
 
 
+@dataclass(frozen=True, slots=True)
+class RemoveReport:
+    """Which articles `remove_articles` took out, which it did not find, what is left."""
+
+    removed: list[str]
+    missing: list[str]
+    triples: int
+
+
+def remove_articles(out_dir: str | os.PathLike[str], doc_ids: list[str],
+                    page: bool = True) -> RemoveReport:
+    """Take articles out of a build: drop their graphs, then regenerate everything derived.
+
+    The entities graph is recomputed (an entity only the removed articles named disappears), the
+    exports are rewritten and, when the build has a page, so is the page.
+    """
+    from zhkg import gazetteer, resolve
+    from zhkg.errors import StoreError
+
+    out = Path(out_dir)
+    if not (out / "store").is_dir():
+        raise StoreError(f"{out}: no store here (expected {out / 'store'})")
+    with Store.open(out / "store") as store:
+        removed = [d for d in doc_ids if store.remove_article(d)]
+        missing = [d for d in doc_ids if d not in removed]
+        if removed:
+            store.refresh_entities(resolve.canonical_name, gazetteer)
+            summary = write_exports(store, out)
+            if page and (out / "graph.html").exists():
+                from zhkg.pipeline import write_page_from_store
+
+                write_page_from_store(store, out / "graph.html")
+            triples = summary.triples
+        else:
+            triples = len({(q.subject, q.predicate, q.object) for q in store.quads()})
+    return RemoveReport(removed=removed, missing=missing, triples=triples)
+
+
 def jsonld_with_context(triples: list[ox.Triple]) -> bytes:
     """JSON-LD whose @context maps the project prefixes, IRIs compacted to `prefix:local`."""
     expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
@@ -116,5 +154,6 @@ class _Compactor:
         return out
 
 
-__all__ = ["EXPORT_NAMES", "ExportSummary", "jsonld_with_context", "sorted_lines",
+__all__ = ["EXPORT_NAMES", "ExportSummary", "RemoveReport", "jsonld_with_context",
+           "remove_articles", "sorted_lines",
            "write_exports"]

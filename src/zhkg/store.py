@@ -262,8 +262,9 @@ class Store:
 
         Each entity gets exactly one `rdfs:label`@zh: the gazetteer's name for a division, else
         `canonical_name(type, names seen)`. Places with an adcode get coordinates and a partOf chain
-        up to the province (and on to the country entity when one is known), with the ancestors'
-        own types, labels and adcodes, so a query for "companies in 辽宁省" needs no gazetteer.
+        up to the province and on to China (the entity of ISO code CN if an article mentions it,
+        else `id:place/CN`), with the ancestors' own types, labels and codes, so a query for
+        "companies in 辽宁省" needs no gazetteer.
         """
         store = self._writable()
         types: dict[str, set[str]] = defaultdict(set)
@@ -306,6 +307,8 @@ class Store:
                                      ox.Literal(name, language="zh"), _ENTITIES))
 
         # Places first: a division's gazetteer name outranks the names seen in articles.
+        china = entity_of_iso.get("CN", str(ID) + "place/CN")
+        china_used = False
         if gazetteer is not None:
             done: set[str] = set()
             for entity, codes in sorted(adcodes.items()):
@@ -332,10 +335,15 @@ class Store:
                         add(node, _ZHKG + "partOf", ox.NamedNode(parent))
                         chain_entity, chain_code = parent, parent_code
                     else:
-                        china = entity_of_iso.get("CN")
-                        if china is not None and division.level != "country":
+                        if division.level == "province":
                             add(node, _ZHKG + "partOf", ox.NamedNode(china))
+                            china_used = True
                         break
+            if china_used and china not in entity_of_iso.values():
+                # The gazetteer is China's: its top divisions are part of China, mentioned or not.
+                add(china, str(_RDF_TYPE.value), ox.NamedNode(_ZHKG + "Country"))
+                add(china, _ZHKG + "isoCode", ox.Literal("CN"))
+                label(china, "中国")
 
         for entity in sorted(set(types) | set(names)):
             kinds = most_specific(types.get(entity, ()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zhkg.mentions import find_mentions, merge, Candidate, policy_candidates, slogan_candidates
+from zhkg.mentions import Candidate, find_mentions, merge, policy_candidates, slogan_candidates
 from zhkg.model import Document
 
 

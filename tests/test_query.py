@@ -54,7 +54,8 @@ def test_officials(build_dir: Path) -> None:
 def test_companies_by_city(build_dir: Path) -> None:
     (row,) = rows(build_dir, "companies-by-city")
     # located in a district; the city comes from the gazetteer's partOf chain
-    assert (row["city"], row["company"], row["place"]) == ("沈阳市", "东方重工集团有限公司", "和平区")
+    assert (row["city"], row["company"], row["place"]) == (
+        "沈阳市", "东方重工集团有限公司", "和平区")
 
 
 def test_policies_by_issuer(build_dir: Path) -> None:

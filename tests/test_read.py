@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from zhkg.errors import InputError
 from zhkg.model import Document
 from zhkg.read import (
     blank_markup,
+    clean_text,
     content_hash,
     decode_bytes,
     iter_documents,
@@ -301,13 +303,41 @@ def test_jsonl_records_ids_and_errors(tmp_path: Path) -> None:
 
 
 def test_jsonl_line_separators_inside_strings_do_not_split(tmp_path: Path) -> None:
-    text = "甲\u2028乙\u2029丙\x85丁\x0c戊\r己"
+    text = "甲\u2028乙\u2029丙\x85丁\r戊\n己"
     path = tmp_path / "s.jsonl"
     path.write_bytes(codecs.BOM_UTF8 + json.dumps({"text": text}, ensure_ascii=False).encode()
                      + b"\n")
     (doc,), errors = read(path)
     assert errors == []
     assert doc.text == text
+
+
+def test_control_characters_and_lone_surrogates_are_replaced_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    first = '{"id": "c\\ud800", "title": "\\u0000题", "text": "甲\\u0000乙\\ud800丙\\t丁\\u001b"}'
+    path.write_text(first + '\n{"id": 1' + "1" * 5000 + ', "text": "x"}\n', encoding="utf-8")
+    (tmp_path / "f.txt").write_bytes("标题\n2020-01-02\n甲\x0c乙\x00".encode())
+    docs, errors = read(tmp_path)
+    assert [(d.id, d.title, d.text) for d in docs] == [
+        ("c\ufffd", "题", "甲 乙\ufffd丙\t丁 "),
+    ]
+    assert [(Path(e.path).name, e.line) for e in errors] == [("c.jsonl", 2), ("f.txt", None)]
+    assert errors[0].reason.startswith("malformed JSON: Exceeds the limit")
+    assert errors[1].reason == "binary file (contains NUL bytes)"
+    (tmp_path / "f.txt").write_bytes("标题\n2020-01-02\n甲\x0c乙\x7f".encode())
+    docs, errors = read(tmp_path / "f.txt")
+    assert (docs[0].text, errors) == ("甲 乙 ", [])
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_symlink_loop_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("正文", encoding="utf-8")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    docs, errors = read(tmp_path)
+    assert [d.id for d in docs] == ["x"]
+    loop = tmp_path / "a" / "loop"
+    assert messages(errors) == [f"{loop}: folder already read (a symbolic link loop?)"]
 
 
 def test_jsonl_not_utf8_line_reported(tmp_path: Path) -> None:
@@ -415,7 +445,7 @@ def test_fuzz_txt_never_crashes_and_text_is_the_body(text: str, encoding: str) -
         assert doc.text.strip()
         if encoding != "gb18030":  # arbitrary code points in GB18030 are legitimately ambiguous
             _title, _date, body = parse_txt(text)
-            assert doc.text == blank_markup(body)
+            assert doc.text == clean_text(body)
 
 
 @FUZZ
@@ -486,7 +516,7 @@ def test_fuzz_jsonl_offsets_index_the_text_field(records: list[dict[str, object]
         original = records[number - 1]["text"]
         assert isinstance(original, str)
         assert len(doc.text) == len(original)
-        assert doc.text == blank_markup(original)
+        assert doc.text == clean_text(original)
     assert len({d.id for d in first}) == len(first)
     for error in errors:
         assert error.line is None and not records or 1 <= (error.line or 0) <= len(records)

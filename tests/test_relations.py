@@ -8,8 +8,10 @@ from zhkg.pipeline import extract_document
 
 def _relations(text: str) -> set[tuple[str, str, str]]:
     ex = extract_document(Document("doc", text))
-    return {("@article" if r.subject is None else r.subject.text, r.predicate, r.object.text)
-            for r in ex.relations}
+    return {
+        ("@article" if r.subject is None else r.subject.text, r.predicate, r.object.text)
+        for r in ex.relations
+    }
 
 
 def test_post_chain_relations() -> None:
@@ -29,8 +31,11 @@ def test_part_of_comes_from_the_gazetteer() -> None:
 
 def test_byline_relations_have_the_article_as_subject() -> None:
     rels = _relations("新华社杭州月日电记者王小明今年以来，当地经济回升。责任编辑张伟")
-    assert {("@article", "publisher", "新华社"), ("@article", "author", "王小明"),
-            ("@article", "editor", "张伟")} <= rels
+    assert {
+        ("@article", "publisher", "新华社"),
+        ("@article", "author", "王小明"),
+        ("@article", "editor", "张伟"),
+    } <= rels
 
 
 def test_policy_issuer_from_the_title_and_from_the_verb() -> None:

@@ -15,7 +15,9 @@ def test_company_with_and_without_group_suffix_is_one_entity() -> None:
 
 def test_central_body_abbreviation_is_the_full_name() -> None:
     assert iri_for("GovernmentBody", "工信部") == iri_for("GovernmentBody", "工业和信息化部")
-    assert iri_for("GovernmentBody", "国家发改委") == iri_for("GovernmentBody", "国家发展和改革委员会")
+    assert iri_for("GovernmentBody", "国家发改委") == iri_for(
+        "GovernmentBody", "国家发展和改革委员会"
+    )
 
 
 def test_places_are_identified_by_adcode() -> None:
@@ -44,8 +46,11 @@ def test_iris_are_stable_and_posts_belong_to_their_organisation() -> None:
     post = _m("市委书记", "Post", 2)
     person = _m("李明", "Official", 6)
     ev = Evidence("d", 0, 8, "test", 1.0)
-    ex = Extraction(Document("d", "杭州市委书记李明"), (city, post, person),
-                    (Relation(post, "postIn", city, ev), Relation(person, "holdsPost", post, ev)))
+    ex = Extraction(
+        Document("d", "杭州市委书记李明"),
+        (city, post, person),
+        (Relation(post, "postIn", city, ev), Relation(person, "holdsPost", post, ev)),
+    )
     first, second = iris(ex), iris(ex)
     assert first == second
     assert set(first) == {city, post, person}

@@ -217,3 +217,57 @@ def places(text: str | None, file: Path | None) -> None:
         meant = f"{place.key} {place.name}" if place else "ambiguous: " + " ".join(
             c.key for c in m.candidates)
         click.echo(f"{m.start}\t{m.end}\t{m.text}\t{m.kind}\t{meant}")
+
+
+# -- query, remove -------------------------------------------------------------------------------
+
+
+def _binding(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, term = value.partition("=")
+        if not sep or not name.lstrip("?$"):
+            raise click.BadParameter(f"{value!r}: use NAME=VALUE", ctx=ctx, param=param)
+        out[name.lstrip("?$")] = term
+    return out
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--store", "store", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("output/store"), show_default=True,
+              help="The store folder (DIR/store of a build).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
+              default="table", show_default=True,
+              help="json is SPARQL 1.1 Query Results JSON; CONSTRUCT/DESCRIBE print Turtle.")
+@click.option("--bind", "bindings", multiple=True, callback=_binding, metavar="NAME=VALUE",
+              help="Give a query variable a value: an IRI (<...>, zhkg:x, id:x) or text.")
+@click.option("--list", "list_", is_flag=True, help="List the packaged queries.")
+def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
+          list_: bool) -> None:
+    """Run QUERY on the store: SPARQL text, a .rq file, or a packaged query's name."""
+    from zhkg.query import packaged_queries, run
+
+    if list_:
+        for name, about in packaged_queries().items():
+            click.echo(f"{name:20} {about}")
+        return
+    if not query:
+        raise click.UsageError("give a QUERY (or --list)")
+    click.echo(run(store, query, fmt, bindings), nl=False)
+
+
+@cli.command()
+@click.argument("article_ids", nargs=-1, required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="The build folder (the one given to `zhkg build -o`).")
+def remove(article_ids: tuple[str, ...], output: Path) -> None:
+    """Take articles out of a build; the exports and the page are regenerated."""
+    from zhkg.export import remove_articles
+
+    report = remove_articles(output, list(article_ids))
+    for doc_id in report.missing:
+        click.echo(f"not in the store: {doc_id}", err=True)
+    click.echo(f"removed {len(report.removed)} articles; {report.triples} triples left", err=True)
+    if report.missing:
+        sys.exit(EXIT_SKIPPED)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 
 from zhkg import gazetteer, names, segment
 from zhkg.model import Document, Evidence, Mention
@@ -61,8 +60,16 @@ def byline_candidates(text: str) -> list[Candidate]:
     if m:
         known = gazetteer.central_body_info(m["agency"])
         agency_type = known.type if known else "Organization"
-        out.append(Candidate(m.start("agency"), m.end("agency"), agency_type,
-                             "pattern:byline-publisher", 0.95, PATTERN))
+        out.append(
+            Candidate(
+                m.start("agency"),
+                m.end("agency"),
+                agency_type,
+                "pattern:byline-publisher",
+                0.95,
+                PATTERN,
+            )
+        )
     for m in _REPORTER.finditer(text, 0, head):
         for s, e in names.split_names(text, m.end(), len(text), max_names=6):
             out.append(Candidate(s, e, "Person", "pattern:byline-author", 0.85, PATTERN))
@@ -71,14 +78,18 @@ def byline_candidates(text: str) -> list[Candidate]:
         left = max(text.rfind(ch, 0, m.start()) for ch in "。！？\n ，") + 1
         spans = names.split_names(text, left, m.start(), max_names=4)
         if spans and spans[-1][1] == m.start():
-            out.extend(Candidate(s, e, "Person", "pattern:byline-photographer", 0.85, PATTERN)
-                       for s, e in spans)
+            out.extend(
+                Candidate(s, e, "Person", "pattern:byline-photographer", 0.85, PATTERN)
+                for s, e in spans
+            )
             # names between 摄 and 记者 are the article's authors
             nxt = _REPORTER.search(text, m.end(), head)
             if nxt:
                 for s, e in names.split_names(text, m.end(), nxt.start(), max_names=4):
                     if e <= nxt.start():
-                        out.append(Candidate(s, e, "Person", "pattern:byline-author", 0.75, PATTERN))
+                        out.append(
+                            Candidate(s, e, "Person", "pattern:byline-author", 0.75, PATTERN)
+                        )
     tail_from = max(0, len(text) - 60)
     for m in _EDITOR.finditer(text, tail_from):
         for s, e in names.split_names(text, m.end(), len(text), max_names=3):
@@ -89,7 +100,9 @@ def byline_candidates(text: str) -> list[Candidate]:
 # -- posts and the officials who hold them -----------------------------------------------------
 
 
-def post_candidates(text: str, start: int, end: int, tagged: Sequence[Candidate]) -> list[Candidate]:
+def post_candidates(
+    text: str, start: int, end: int, tagged: Sequence[Candidate]
+) -> list[Candidate]:
     """Post titles, and the name right after a post chain as an Official."""
     out: list[Candidate] = []
     persons = {(c.start, c.end) for c in tagged if c.type == "Person"}
@@ -114,18 +127,38 @@ def post_candidates(text: str, start: int, end: int, tagged: Sequence[Candidate]
         if tagged_person or (not blocked and not common_word):
             if not strong:
                 out.append(post)
-            out.append(Candidate(s, e, "Official", "pattern:post-holder",
-                                 0.9 if tagged_person else 0.75, PATTERN))
+            out.append(
+                Candidate(
+                    s, e, "Official", "pattern:post-holder", 0.9 if tagged_person else 0.75, PATTERN
+                )
+            )
     return out
 
 
 # -- policy titles ------------------------------------------------------------------------------
 
-_ISSUE_VERBS = ("制定", "出台", "印发", "下发", "发布", "编制", "修订", "提出", "推出", "颁布",
-                "起草", "审议通过", "通过", "建立", "确立")
+_ISSUE_VERBS = (
+    "制定",
+    "出台",
+    "印发",
+    "下发",
+    "发布",
+    "编制",
+    "修订",
+    "提出",
+    "推出",
+    "颁布",
+    "起草",
+    "审议通过",
+    "通过",
+    "建立",
+    "确立",
+)
 _IMPLEMENT_VERBS = ("实施", "落实", "执行", "贯彻", "推行", "启动")
 _TRIGGER = re.compile(
-    "(?:" + "|".join(sorted(_ISSUE_VERBS + _IMPLEMENT_VERBS, key=len, reverse=True)) + ")"
+    "(?:"
+    + "|".join(sorted(_ISSUE_VERBS + _IMPLEMENT_VERBS, key=len, reverse=True))
+    + ")"
     + r"(?:了|并|和|及)?"
 )
 _CLAUSE_END = re.compile(r"[，。；！？：、,;!?\n（）()“”\"]|等")
@@ -226,14 +259,22 @@ def enumeration_candidates(
                 found.append((s, pos))
                 pos = s
                 continue
-            if text[pos - 2 : pos] in industries and pos - 4 >= start and _all_han(text, pos - 4, pos):
+            if (
+                text[pos - 2 : pos] in industries
+                and pos - 4 >= start
+                and _all_han(text, pos - 4, pos)
+            ):
                 found.append((pos - 4, pos))
                 pos -= 4
                 continue
             # a leftover name: back to the last word boundary, two to four characters
             s = max((b for b in word_starts if pos - 4 <= b <= pos - 2), default=-1)
-            if (s >= 0 and _all_han(text, s, pos) and text[pos - 1] not in "户家人者们"
-                    and not segment.tokenizer().FREQ.get(text[s:pos])):
+            if (
+                s >= 0
+                and _all_han(text, s, pos)
+                and text[pos - 1] not in "户家人者们"
+                and not segment.tokenizer().FREQ.get(text[s:pos])
+            ):
                 found.append((s, pos))
             break
         for s, e in found:
@@ -245,7 +286,7 @@ _LEAD_FUNCTION = set("为对向与和及将把给在从帮助推荐")
 
 
 def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) -> list[Candidate]:
-    """某某集团, 某某公司, 某某钢铁公司, 某集团某地有限公司: the words right before a company suffix.
+    """某某集团, 某某钢铁公司, 某集团某地有限公司: the words right before a company suffix.
 
     The name is the word before the suffix; an industry word (钢铁) takes the brand before it too,
     and a place after a group name (某集团大连有限公司) takes the group name.
@@ -271,8 +312,13 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
         if prev in industries or len(prev) == 1:
             # brand before the industry word or the single character: up to two more characters
             k = j - 1
-            while k >= 0 and anchor - words[k][1] <= 2 and len(words[k][0]) <= 2 \
-                    and _all_han(text, words[k][1], words[k][2]) and words[k][0] not in _LEAD_FUNCTION:
+            while (
+                k >= 0
+                and anchor - words[k][1] <= 2
+                and len(words[k][0]) <= 2
+                and _all_han(text, words[k][1], words[k][2])
+                and words[k][0] not in _LEAD_FUNCTION
+            ):
                 start = words[k][1]
                 k -= 1
         elif j >= 2 and _COMPANY_SUFFIX.search(words[j - 1][0]):
@@ -300,7 +346,8 @@ def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
     """
     out: list[Candidate] = []
     matches = [
-        m for m in gazetteer.find_places(text, bounds)
+        m
+        for m in gazetteer.find_places(text, bounds)
         if m.start in bounds and (m.full or m.end in bounds or _BODY_AFTER_PLACE.match(text, m.end))
     ]
     context = [m.candidates[0].key for m in matches if len(m.candidates) == 1]
@@ -313,8 +360,11 @@ def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
     for b in gazetteer.find_central_bodies(text):
         if b.start not in bounds or text[b.end : b.end + 1] == "门":  # 工信部门
             continue
-        out.append(Candidate(b.start, b.end, b.body.type, "gazetteer:central-body", 0.95, LEXICON,
-                             b.body.name))
+        out.append(
+            Candidate(
+                b.start, b.end, b.body.type, "gazetteer:central-body", 0.95, LEXICON, b.body.name
+            )
+        )
     return out
 
 
@@ -325,7 +375,7 @@ _ZONE = re.compile(
 
 
 def zone_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
-    """Development zones: a place name, a short qualifier, a zone suffix (某市高新区, 某某汽开区)."""
+    """Development zones: a place, a short qualifier, a zone suffix (某市高新区, 某某经开区)."""
     out: list[Candidate] = []
     for p in places:
         m = _ZONE.match(text, p.end, min(len(text), p.end + 14))
@@ -351,7 +401,9 @@ def local_body_candidates(text: str, places: Sequence[Candidate]) -> list[Candid
             "副书记",
         ):
             continue  # 某市委书记: a post chain, handled by post_candidates
-        out.append(Candidate(p.start, m.end(), "GovernmentBody", "pattern:local-body", 0.85, PATTERN))
+        out.append(
+            Candidate(p.start, m.end(), "GovernmentBody", "pattern:local-body", 0.85, PATTERN)
+        )
     return out
 
 
@@ -375,15 +427,18 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
             continue
         chosen.append(c)
         taken[c.start : c.end] = b"\x01" * c.length
-    spans = [(c.start, c.end) for c in chosen if c.type in ("GovernmentBody", "Company",
-                                                             "Organization", "Policy",
-                                                             "DevelopmentZone")]
+    spans = [
+        (c.start, c.end)
+        for c in chosen
+        if c.type in ("GovernmentBody", "Company", "Organization", "Policy", "DevelopmentZone")
+    ]
     # A place inside a name (某市财政局) is kept where the article also names the place on its
     # own: it links the organisation to the place without adding a place the article never names.
     top_keys = {c.key for c in chosen if c.method == "gazetteer"}
     for n in nested:
-        if n.key in top_keys and any(s <= n.start and n.end <= e and (s, e) != (n.start, n.end)
-                                     for s, e in spans):
+        if n.key in top_keys and any(
+            s <= n.start and n.end <= e and (s, e) != (n.start, n.end) for s, e in spans
+        ):
             chosen.append(n)
     return sorted(set(chosen), key=lambda c: (c.start, -c.end, c.type))
 
@@ -409,8 +464,9 @@ def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
         while pos >= 0:
             end = pos + len(name)
             if not any(taken[pos:end]):
-                extra.append(Candidate(pos, end, c.type, "propagated", c.confidence * 0.9,
-                                       PROPAGATED, c.key))
+                extra.append(
+                    Candidate(pos, end, c.type, "propagated", c.confidence * 0.9, PROPAGATED, c.key)
+                )
                 taken[pos:end] = b"\x01" * len(name)
             pos = text.find(name, end)
     return chosen + extra
@@ -419,8 +475,9 @@ def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
 # -- the document -------------------------------------------------------------------------------
 
 
-def _tagger_candidates(tagger: Tagger, text: str, s: int, e: int,
-                       words: Sequence[tuple[str, int, int]]) -> list[Candidate]:
+def _tagger_candidates(
+    tagger: Tagger, text: str, s: int, e: int, words: Sequence[tuple[str, int, int]]
+) -> list[Candidate]:
     sent = text[s:e]
     local = [(w, ws - s, we - s) for w, ws, we in words]
     return [
@@ -457,7 +514,9 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
 
 def _trim_places(text: str, cands: list[Candidate]) -> list[Candidate]:
     """大连市 + 市委书记 share the 市: the place gives it up and stays 大连 (the post keeps it)."""
-    starts = {c.start for c in cands if c.priority == PATTERN and c.type in ("Post", "GovernmentBody")}
+    starts = {
+        c.start for c in cands if c.priority == PATTERN and c.type in ("Post", "GovernmentBody")
+    }
     out: list[Candidate] = []
     for c in cands:
         if c.method == "gazetteer" and c.end - 1 in starts and text[c.end - 1] in "省市县区州":
@@ -466,8 +525,9 @@ def _trim_places(text: str, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def _to_mentions(doc: Document, chosen: Sequence[Candidate],
-                 sentences: Sequence[tuple[int, int]]) -> list[Mention]:
+def _to_mentions(
+    doc: Document, chosen: Sequence[Candidate], sentences: Sequence[tuple[int, int]]
+) -> list[Mention]:
     text = doc.text
     officials = {text[c.start : c.end] for c in chosen if c.type == "Official"}
     out: list[Mention] = []

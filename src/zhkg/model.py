@@ -12,8 +12,16 @@ from dataclasses import dataclass, field
 
 #: Entity types, the ontology's class local names. Place subtypes first, then the rest.
 PLACE_TYPES = ("Place", "Country", "Province", "City", "District", "DevelopmentZone")
-ENTITY_TYPES = (*PLACE_TYPES, "Official", "Person", "Company", "GovernmentBody", "Organization",
-                "Policy", "Post")
+ENTITY_TYPES = (
+    *PLACE_TYPES,
+    "Official",
+    "Person",
+    "Company",
+    "GovernmentBody",
+    "Organization",
+    "Policy",
+    "Post",
+)
 
 #: Relation predicates, the ontology's property local names.
 #: `author`, `photographer`, `editor` and `publisher` have the article as subject (`subject=None`).
@@ -78,7 +86,7 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class Relation:
-    """`subject predicate object`; `subject is None` means the article itself (author, publisher)."""
+    """`subject predicate object`; `subject is None` means the article itself (author...)."""
 
     subject: Mention | None
     predicate: str  # one of PREDICATES

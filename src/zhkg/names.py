@@ -14,8 +14,10 @@ from zhkg import segment
 
 
 def _lexicon(name: str) -> frozenset[str]:
-    text = resources.files("zhkg").joinpath("data", name).read_text(encoding="utf-8")
-    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+    text = resources.files("zhkg").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(
+        w for line in text.splitlines() if not line.startswith("#") for w in line.split()
+    )
 
 
 @cache

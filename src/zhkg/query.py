@@ -2,9 +2,10 @@
 
 The query sees the union of all graphs as its default graph, so `SELECT * { ?s ?p ?o }` works
 without GRAPH clauses, and the project prefixes (zhkg:, id:, schema:, ...) are predeclared.
-A triple that several article graphs hold (an entity's type, a statement two articles make) matches
-once per graph in that union, so use SELECT DISTINCT or COUNT(DISTINCT ...), as the packaged
-queries do. Packaged queries live in `zhkg/queries/*.rq`; the first comment line of each is its description.
+A triple that several article graphs hold (an entity's type, a statement two articles make)
+matches once per graph in that union, so use SELECT DISTINCT or COUNT(DISTINCT ...), as the
+packaged queries do. Packaged queries live in `zhkg/queries/*.rq`; the first comment line of each
+is its description.
 Values for a query's variables come from `bindings` (the CLI's `--bind NAME=VALUE`).
 
 Output: `table` (aligned, for people), `csv`, `tsv` and `json` (SPARQL 1.1 Query Results formats);

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from zhkg import gazetteer
+from zhkg import gazetteer, resolve
 from zhkg.mentions import policy_trigger_kind, sentence_of
 from zhkg.model import PLACE_TYPES, Document, Evidence, Mention, Relation
 
@@ -32,14 +32,21 @@ _TRIGGER_BEFORE = re.compile(
 )
 
 
-def _ev(doc: Document, start: int, end: int, method: str, conf: float,
-        sentences: Sequence[tuple[int, int]]) -> Evidence:
+def _ev(
+    doc: Document,
+    start: int,
+    end: int,
+    method: str,
+    conf: float,
+    sentences: Sequence[tuple[int, int]],
+) -> Evidence:
     ss, se = sentence_of(sentences, start)
     return Evidence(doc.id, start, end, method, conf, ss, se)
 
 
-def find_relations(doc: Document, mentions: Sequence[Mention],
-                   sentences: Sequence[tuple[int, int]]) -> list[Relation]:
+def find_relations(
+    doc: Document, mentions: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> list[Relation]:
     """Every relation the rules find, in text order."""
     ms = sorted(mentions, key=lambda m: (m.start, -m.end))
     rels: list[Relation] = []
@@ -49,18 +56,22 @@ def find_relations(doc: Document, mentions: Sequence[Mention],
     rels += _cooperation(doc, ms, sentences)
     rels += _located_and_subsidiary(doc, ms, sentences)
     rels += _part_of(doc, ms, sentences)
-    return sorted(rels, key=lambda r: (r.evidence.start, r.evidence.end, r.predicate,
-                                       r.object.start))
+    return sorted(
+        rels, key=lambda r: (r.evidence.start, r.evidence.end, r.predicate, r.object.start)
+    )
 
 
-def _article_roles(doc: Document, ms: Sequence[Mention],
-                   sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+def _article_roles(
+    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> Iterator[Relation]:
     seen: set[tuple[str, str]] = set()
     for m in ms:
         role = _ROLE.get(m.evidence.method)
         if role and (role, m.text) not in seen:
             seen.add((role, m.text))
-            yield Relation(None, role, m, _ev(doc, m.start, m.end, m.evidence.method, 0.9, sentences))
+            yield Relation(
+                None, role, m, _ev(doc, m.start, m.end, m.evidence.method, 0.9, sentences)
+            )
 
 
 def _top_level(ms: Sequence[Mention]) -> list[Mention]:
@@ -73,8 +84,9 @@ def _top_level(ms: Sequence[Mention]) -> list[Mention]:
     return out
 
 
-def _posts(doc: Document, ms: Sequence[Mention],
-           sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+def _posts(
+    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> Iterator[Relation]:
     """省委常委 + 市委书记 + name: each post in the chain is held by the name; a place or body right
     before a post is where the post is."""
     top = _top_level(ms)
@@ -84,25 +96,33 @@ def _posts(doc: Document, ms: Sequence[Mention],
             continue
         if i > 0 and top[i - 1].end == m.start and top[i - 1].type in AGENTS:
             org = top[i - 1]
-            yield Relation(m, "postIn", org,
-                           _ev(doc, org.start, m.end, "pattern:post-chain", 0.85, sentences))
+            yield Relation(
+                m, "postIn", org, _ev(doc, org.start, m.end, "pattern:post-chain", 0.85, sentences)
+            )
     for i, m in enumerate(top):
         if m.type != "Official":
             continue
         j, pos = i - 1, m.start
-        while j >= 0 and top[j].end >= pos - 1 and (top[j].end == pos or text[top[j].end] in _JOINERS):
+        while (
+            j >= 0 and top[j].end >= pos - 1 and (top[j].end == pos or text[top[j].end] in _JOINERS)
+        ):
             prev = top[j]
             if prev.type == "Post":
-                yield Relation(m, "holdsPost", prev,
-                               _ev(doc, prev.start, m.end, "pattern:post-chain", 0.9, sentences))
+                yield Relation(
+                    m,
+                    "holdsPost",
+                    prev,
+                    _ev(doc, prev.start, m.end, "pattern:post-chain", 0.9, sentences),
+                )
             elif prev.type not in AGENTS:
                 break
             pos = prev.start
             j -= 1
 
 
-def _policies(doc: Document, ms: Sequence[Mention],
-              sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+def _policies(
+    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> Iterator[Relation]:
     """Who issues or implements a policy: the place or body its title begins with, else the
     nearest place or body before the verb in the same sentence."""
     text = doc.text
@@ -112,8 +132,12 @@ def _policies(doc: Document, ms: Sequence[Mention],
         inner = [m for m in ms if m.start == p.start and m.end < p.end and m.type in AGENTS]
         if inner:
             who = inner[0]
-            yield Relation(who, "issues", p,
-                           _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences))
+            yield Relation(
+                who,
+                "issues",
+                p,
+                _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences),
+            )
             continue
         ss, _ = sentence_of(sentences, p.start)
         lead = text[max(ss, p.start - 12) : p.start]
@@ -127,8 +151,9 @@ def _policies(doc: Document, ms: Sequence[Mention],
             continue
         who = cands[-1]
         kind = policy_trigger_kind(verb.group())
-        yield Relation(who, kind, p,
-                       _ev(doc, who.start, p.end, f"pattern:policy-{kind}", 0.7, sentences))
+        yield Relation(
+            who, kind, p, _ev(doc, who.start, p.end, f"pattern:policy-{kind}", 0.7, sentences)
+        )
 
 
 def _group(top: Sequence[Mention], idx: int, step: int, text: str) -> list[Mention]:
@@ -145,9 +170,10 @@ def _group(top: Sequence[Mention], idx: int, step: int, text: str) -> list[Menti
     return group
 
 
-def _cooperation(doc: Document, ms: Sequence[Mention],
-                 sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
-    """A 与 B 合作/对接/签约: every organisation or place on the left with every one on the right."""
+def _cooperation(
+    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> Iterator[Relation]:
+    """A 与 B 合作/对接/签约: every organisation or place on the left with each on the right."""
     text = doc.text
     top = _top_level(ms)
     for i, m in enumerate(top[:-1]):
@@ -167,48 +193,61 @@ def _cooperation(doc: Document, ms: Sequence[Mention],
         for a in left:
             for b in right:
                 if a.text != b.text:
-                    yield Relation(a, "cooperatesWith", b,
-                                   _ev(doc, min(a.start, b.start), end, "pattern:cooperation",
-                                       0.75, sentences))
+                    yield Relation(
+                        a,
+                        "cooperatesWith",
+                        b,
+                        _ev(
+                            doc, min(a.start, b.start), end, "pattern:cooperation", 0.75, sentences
+                        ),
+                    )
 
 
 _GROUP_SUB = re.compile("集团|控股|股份")
 
 
-def _located_and_subsidiary(doc: Document, ms: Sequence[Mention],
-                            sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+def _located_and_subsidiary(
+    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> Iterator[Relation]:
     """Names that carry a place (某市财政局, 某集团某地有限公司) are located there; a company named
     after another company found in the document (甲集团 -> 甲某某) is its subsidiary."""
-    orgs = [m for m in ms if m.type in ("Company", "GovernmentBody", "Organization",
-                                        "DevelopmentZone")]
+    orgs = [
+        m for m in ms if m.type in ("Company", "GovernmentBody", "Organization", "DevelopmentZone")
+    ]
     places = [m for m in ms if m.type in PLACE_TYPES]
     for o in orgs:
         inside = [p for p in places if o.start <= p.start and p.end <= o.end and p.end < o.end]
         if inside:
             p = inside[0]
             pred = "partOf" if o.type == "DevelopmentZone" else "locatedIn"
-            yield Relation(o, pred, p, _ev(doc, o.start, o.end, "pattern:name-place", 0.8,
-                                           sentences))
+            yield Relation(
+                o, pred, p, _ev(doc, o.start, o.end, "pattern:name-place", 0.8, sentences)
+            )
+    # 甲集团 is found, and 甲红旗 or 甲集团某地有限公司 is another company: its subsidiary
     stems: dict[str, Mention] = {}
     for c in ms:
-        if c.type == "Company":
-            g = _GROUP_SUB.search(c.text)
-            if g and g.end() == len(c.text) and g.start() >= 2:
-                stems.setdefault(c.text[: g.start()], c)
+        g = _GROUP_SUB.search(c.text) if c.type == "Company" else None
+        if g and g.end() == len(c.text) and g.start() >= 2:
+            stems.setdefault(c.text[: g.start()], c)
     for c in ms:
         if c.type != "Company":
             continue
         for stem, parent in stems.items():
-            if c.text != parent.text and c.text.startswith(stem) and len(c.text) > len(stem) + 1 \
-                    and not c.text.startswith(parent.text + "和"):
-                if c.text.startswith(parent.text) or not _GROUP_SUB.search(c.text[len(stem):]):
-                    yield Relation(c, "subsidiaryOf", parent,
-                                   _ev(doc, c.start, c.end, "pattern:name-parent", 0.7, sentences))
-                    break
+            rest = c.text[len(stem) :]
+            if (
+                c.text.startswith(stem)
+                and len(rest) >= 2
+                and resolve.identity("Company", c.text) != resolve.identity("Company", parent.text)
+                and (c.text.startswith(parent.text) or not _GROUP_SUB.match(rest))
+            ):
+                ev = _ev(doc, c.start, c.end, "pattern:name-parent", 0.7, sentences)
+                yield Relation(c, "subsidiaryOf", parent, ev)
+                break
 
 
-def _part_of(doc: Document, ms: Sequence[Mention],
-             sentences: Sequence[tuple[int, int]]) -> Iterator[Relation]:
+def _part_of(
+    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
+) -> Iterator[Relation]:
     """Administrative hierarchy among the places the article mentions, from the gazetteer."""
     first: dict[str, Mention] = {}
     for m in ms:
@@ -218,6 +257,10 @@ def _part_of(doc: Document, ms: Sequence[Mention],
         for anc in gazetteer.ancestors(key):
             parent = first.get(anc.adcode)
             if parent is not None:
-                yield Relation(child, "partOf", parent,
-                               _ev(doc, child.start, child.end, "gazetteer", 0.95, sentences))
+                yield Relation(
+                    child,
+                    "partOf",
+                    parent,
+                    _ev(doc, child.start, child.end, "gazetteer", 0.95, sentences),
+                )
                 break

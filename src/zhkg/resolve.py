@@ -18,7 +18,9 @@ from zhkg import gazetteer
 from zhkg.model import PLACE_TYPES, Extraction, Mention
 from zhkg.namespace import ID
 
-_COMPANY_SUFFIX = re.compile("(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团公司|集团|公司)$")
+_COMPANY_SUFFIX = re.compile(
+    "(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团公司|集团|公司)$"
+)
 _PERSONS = ("Person", "Official")
 
 
@@ -94,8 +96,10 @@ def canonical_name(type_: str, names: Iterable[str], key: str | None = None) -> 
             full = gazetteer.central_body(normalise(n))
             if full:
                 return full
-    return min(counts, key=lambda n: (-len(n) if type_ in ("Company", "GovernmentBody") else 0,
-                                      -counts[n], n))
+    return min(
+        counts,
+        key=lambda n: (-len(n) if type_ in ("Company", "GovernmentBody") else 0, -counts[n], n),
+    )
 
 
 def label_names(mentions_by_iri: Mapping[str, Iterable[Mention]]) -> dict[str, str]:

@@ -1,0 +1,165 @@
+"""A build that dies midway and is run again ends with the graph of a build that never died.
+
+The corpus is generated at test time: the two seed articles cut into short articles of a few
+sentences each (nothing is committed). Batches are made small so that "midway" has many batches
+before and after it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from zhkg import pipeline
+from zhkg.read import iter_documents
+from zhkg.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SMALL_BATCH = 4
+
+
+def make_corpus(folder: Path, sentences_per_article: int = 2) -> list[Path]:
+    """The seeds cut into articles of a few sentences, one .txt each (title, date, body)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for doc in iter_documents([SEEDS], print):
+        sentences = [s for s in re.split(r"(?<=[。！？])", doc.text) if s.strip()]
+        for i in range(0, len(sentences), sentences_per_article):
+            body = "".join(sentences[i : i + sentences_per_article])
+            path = folder / f"{doc.id}_{i // sentences_per_article:03d}.txt"
+            path.write_text(f"{doc.title}\n{doc.published or ''}\n{body}\n", encoding="utf-8")
+            paths.append(path)
+    return sorted(paths)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    paths = make_corpus(folder)
+    assert len(paths) >= 4 * SMALL_BATCH  # enough batches for a midway
+    return folder
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("whole")
+    report = pipeline.build([corpus], out, jobs=1, page=False)
+    assert report.ok and report.articles_loaded == len(list(corpus.iterdir()))
+    return out
+
+
+@pytest.fixture()
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(pipeline, "BATCH", SMALL_BATCH)
+    yield
+
+
+class Stop(Exception):
+    pass
+
+
+def test_exception_after_first_batch_then_rerun_gives_the_same_graph(
+        corpus: Path, uninterrupted: Path, tmp_path: Path, small_batches: None) -> None:
+    def fail_after_first_batch(loaded: int, read: int) -> None:
+        raise Stop(f"after {loaded} articles")
+
+    with pytest.raises(Stop):
+        pipeline.build([corpus], tmp_path, jobs=1, page=False,
+                       on_progress=fail_after_first_batch)
+    with Store.open(tmp_path / "store", read_only=True) as store:
+        assert len(store.article_hashes()) == SMALL_BATCH
+
+    report = pipeline.build([corpus], tmp_path, jobs=1, page=False)
+    assert report.articles_skipped_unchanged == SMALL_BATCH
+    assert report.articles_loaded == report.articles_read - SMALL_BATCH
+    assert (tmp_path / "graph.nt").read_bytes() == (uninterrupted / "graph.nt").read_bytes()
+
+
+def test_parallel_build_stopped_midway_then_rerun_gives_the_same_graph(
+        corpus: Path, uninterrupted: Path, tmp_path: Path, small_batches: None) -> None:
+    # With two processes the next batch is already being extracted when the error comes.
+    def fail_at_second_batch(loaded: int, read: int) -> None:
+        if loaded > SMALL_BATCH:
+            raise Stop(f"after {loaded} articles")
+
+    with pytest.raises(Stop):
+        pipeline.build([corpus], tmp_path, jobs=2, page=False,
+                       on_progress=fail_at_second_batch)
+    report = pipeline.build([corpus], tmp_path, jobs=2, page=False)
+    assert report.articles_skipped_unchanged == 2 * SMALL_BATCH
+    assert (tmp_path / "graph.nt").read_bytes() == (uninterrupted / "graph.nt").read_bytes()
+
+
+# The child builds the corpus with small batches, prints each batch as it is loaded, and waits
+# after the second one, so the parent kills it at a known point with the store open and written.
+CHILD = """
+import json, sys, time
+from zhkg import pipeline
+pipeline.BATCH = int(sys.argv[3])
+
+def progress(loaded, read):
+    print(json.dumps([loaded, read]), flush=True)
+    if loaded >= 2 * pipeline.BATCH:
+        time.sleep(120)
+
+pipeline.build([sys.argv[1]], sys.argv[2], jobs=1, page=False, on_progress=progress)
+print("finished", flush=True)
+"""
+
+
+def test_build_killed_with_sigkill_then_rerun_gives_the_same_graph(
+        corpus: Path, uninterrupted: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # An earlier, complete build of part of the corpus: its outputs must survive the killed run.
+    first = tmp_path / "first"
+    first.mkdir()
+    for path in sorted(corpus.iterdir())[:3]:
+        (first / path.name).write_bytes(path.read_bytes())
+    assert pipeline.build([first], out, jobs=1, page=False).ok
+    before = (out / "graph.nt").read_bytes()
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(corpus), str(out), str(SMALL_BATCH)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert child.stdout is not None
+        seen = []
+        for line in child.stdout:
+            seen.append(json.loads(line))
+            if seen[-1][0] >= 2 * SMALL_BATCH:
+                break
+        else:
+            pytest.fail(f"the child ended early: {child.stderr.read() if child.stderr else ''}")
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+    # The earlier outputs are untouched and usable, and the store opens.
+    assert (out / "graph.nt").read_bytes() == before
+    assert len(Graph().parse(out / "graph.nt", format="nt")) > 0
+    with Store.open(out / "store", read_only=True) as store:
+        done = store.article_hashes()
+    assert len(done) >= 2 * SMALL_BATCH
+
+    report = pipeline.build([corpus], out, jobs=1, page=False)
+    assert report.articles_skipped_unchanged == len(done)
+    assert report.articles_loaded + report.articles_skipped_unchanged == report.articles_read
+    assert (out / "graph.nt").read_bytes() == (uninterrupted / "graph.nt").read_bytes()

@@ -352,15 +352,23 @@ class WorkerPool:
         return worker
 
     def _retire(self, worker: _Worker) -> None:
+        """Kill `worker` and start its replacement in the background, so the reply is not held."""
         worker.stop(kill=True)
         with self._lock:
             self._workers.pop(id(worker), None)
-        if self._closed:
-            return
+        if not self._closed:
+            threading.Thread(target=self._replace, name="zhkg-respawn", daemon=True).start()
+
+    def _replace(self) -> None:
         try:
-            self._idle.put(self._spawn())
+            worker = self._spawn()
         except StoreError as exc:
             print(f"zhkg serve: cannot replace a query worker: {exc}", file=sys.stderr)
+            return
+        if self._closed:
+            worker.stop()
+        else:
+            self._idle.put(worker)
 
     def run(self, job: Job, timeout: float) -> Reply:
         """Evaluate `job` in a free worker; at most `timeout` s waiting and `timeout` s running."""
@@ -525,6 +533,8 @@ def is_loopback(host: str) -> bool:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 makes a burst of clients wait for SYN retransmits (1 s+)
+    request_queue_size = 128
     endpoint: SparqlEndpoint
 
 

@@ -26,6 +26,8 @@ Decisions, so callers can rely on them:
   character followed by spaces (``&amp;`` -> ``"&    "``). So an offset into the text is also an
   offset into the original field, and provenance can point back at the source unchanged. Script
   and style element contents are blanked as well. Plain text without markup is left untouched.
+* Control characters other than tab and line ends become spaces, lone surrogates U+FFFD (same
+  length again): they cannot be written to UTF-8 or XML outputs.
 * Full-width digits and other characters in the text are left as they are (normalising them
   could change lengths); they are accepted in dates.
 * Empty inputs (no non-whitespace text) are reported and skipped. Text with no Chinese at all is
@@ -60,6 +62,7 @@ __all__ = [
     "JSONL_SUFFIXES",
     "TXT_SUFFIXES",
     "blank_markup",
+    "clean_text",
     "content_hash",
     "decode_bytes",
     "iter_documents",
@@ -155,6 +158,24 @@ _BLOCK_TAGS = frozenset({
 _MARKUP_HINT = re.compile(r"<[a-zA-Z/!?]|&#?[a-zA-Z0-9]{1,32};")
 
 
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """What a `Document` holds for a raw field: `blank_markup`, then control characters (other
+    than tab and line ends) replaced by spaces and lone surrogates (from JSON ``\\ud800``
+    escapes) by U+FFFD. Lengths never change. Those characters cannot be written as UTF-8 or
+    XML (GraphML, RDF/XML) and would break an export far from the input that caused it.
+    """
+    return _replace_unsafe(blank_markup(text))
+
+
+def _replace_unsafe(text: str) -> str:
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda m: "\ufffd" if m.group(0) >= "\ud800" else " ", text)
+
+
 def blank_markup(text: str) -> str:
     """`text` with HTML tags and entities blanked out in place; the length never changes."""
     if _MARKUP_HINT.search(text) is None:
@@ -224,9 +245,17 @@ def _decode_utf16_without_bom(data: bytes) -> str:
     even = sample[0::2].count(0)
     if len(data) % 2 == 0 and (even == 0) != (odd == 0):
         try:
-            return data.decode("utf-16-le" if even == 0 else "utf-16-be")
+            text = data.decode("utf-16-le" if even == 0 else "utf-16-be")
         except UnicodeDecodeError:
             pass
+        else:
+            # Bytes that only happen to pair up decode to private-use, unassigned and control
+            # characters; real text has next to none.
+            head = text[: _SNIFF_BYTES // 2]
+            odd_chars = sum(1 for c in head
+                            if unicodedata.category(c) in ("Co", "Cn", "Cc") and c not in "\t\n\r")
+            if odd_chars <= 0.01 * len(head):
+                return text
     raise ValueError("binary file (contains NUL bytes)")
 
 
@@ -370,7 +399,8 @@ def _walk(root: Path, run: _Run) -> Iterator[Path]:
     """Files under `root` in sorted path order (names sorted at each level, a folder entered
     where its name sorts); only the listings of the folders on the current path are held."""
     stack: list[Iterator[os.DirEntry[str]]] = []
-    listing = _listing(root, run)
+    seen: set[tuple[int, int]] = set()  # folders already walked: a symlink loop ends here
+    listing = _listing(root, run, seen)
     if listing is not None:
         stack.append(listing)
     while stack:
@@ -385,15 +415,21 @@ def _walk(root: Path, run: _Run) -> Iterator[Path]:
         except OSError:
             is_dir = False
         if is_dir:
-            listing = _listing(Path(entry.path), run)
+            listing = _listing(Path(entry.path), run, seen)
             if listing is not None:
                 stack.append(listing)
         elif _kind(entry.name) is not None:
             yield Path(entry.path)
 
 
-def _listing(folder: Path, run: _Run) -> Iterator[os.DirEntry[str]] | None:
+def _listing(folder: Path, run: _Run,
+             seen: set[tuple[int, int]]) -> Iterator[os.DirEntry[str]] | None:
     try:
+        st = folder.stat()
+        if (st.st_dev, st.st_ino) in seen:
+            run.on_error(InputError(str(folder), "folder already read (a symbolic link loop?)"))
+            return None
+        seen.add((st.st_dev, st.st_ino))
         with os.scandir(folder) as it:
             return iter(sorted(it, key=lambda e: e.name))
     except OSError as exc:
@@ -471,6 +507,7 @@ def _read_txt(path: Path, root: Path, run: _Run) -> Document | None:
         return None
     title, published, body = parse_txt(text)
     del text
+    body = clean_text(body)
     if not body.strip():
         run.on_error(InputError(where, "no article text" if title else "empty file"))
         return None
@@ -478,7 +515,7 @@ def _read_txt(path: Path, root: Path, run: _Run) -> Document | None:
     if doc_id is None:
         run.on_error(InputError(where, "duplicate id (its file name and path are already used)"))
         return None
-    return Document(id=doc_id, text=blank_markup(body), title=blank_markup(title).strip(),
+    return Document(id=doc_id, text=body, title=clean_text(title).strip(),
                     published=published, source=where)
 
 
@@ -623,6 +660,9 @@ def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) ->
     except json.JSONDecodeError as exc:
         run.on_error(InputError(where, f"malformed JSON: {exc.msg} (column {exc.colno})", number))
         return None
+    except ValueError as exc:  # e.g. an integer past Python's 4300-digit conversion limit
+        run.on_error(InputError(where, f"malformed JSON: {exc}", number))
+        return None
     except RecursionError:
         run.on_error(InputError(where, "malformed JSON: nested too deeply", number))
         return None
@@ -636,6 +676,7 @@ def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) ->
         problem = "missing" if text is None else f"a {_json_type(text)}, not a string"
         run.on_error(InputError(where, f'"text" is {problem}', number))
         return None
+    text = clean_text(text)
     if not text.strip():
         run.on_error(InputError(where, '"text" is empty', number))
         return None
@@ -650,8 +691,8 @@ def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) ->
     date = record.get("date")
     return Document(
         id=doc_id,
-        text=blank_markup(text),
-        title=blank_markup(title).strip() if isinstance(title, str) else "",
+        text=text,
+        title=clean_text(title).strip() if isinstance(title, str) else "",
         published=parse_date(date) if isinstance(date, str) else None,
         source=f"{where}:{number}",
     )
@@ -665,7 +706,7 @@ def _jsonl_id(value: object, stem: str, number: int) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value.strip()
+        return _replace_unsafe(value.strip())
     return None
 
 

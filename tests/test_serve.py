@@ -371,6 +371,17 @@ def test_timeout_stops_a_slow_query(strict: SparqlEndpoint) -> None:
     assert ok == {"head": {}, "boolean": True}
 
 
+def test_memory_limit_stops_a_hungry_query(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "store", bulk=3000)
+    config = EndpointConfig(store=store, port=0, timeout=60, workers=1, worker_memory_mb=400)
+    hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"  # sorts ~9e6 rows
+    with SparqlEndpoint(config) as running:
+        status, _, body = http_get(query_url(running, hungry))
+        assert status == 503 and b"400 MB" in body
+        ok = client(running.url, "ASK { ?s ?p ?o }").queryAndConvert()
+        assert ok == {"head": {}, "boolean": True}
+
+
 def test_result_size_limit(strict: SparqlEndpoint) -> None:
     everything = f"SELECT ?s ?o WHERE {{ GRAPH <{BULK}> {{ ?s ?p ?o }} }}"
     status, _, body = http_get(query_url(strict, everything))

@@ -158,15 +158,17 @@ def _progress_bar() -> _Progress:
               help="Larger results are refused (403) rather than cut.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Query processes (queries running at once).")
+@click.option("--memory-mb", type=click.IntRange(min=0), default=4096, show_default=True,
+              help="Memory per query process; a query needing more is stopped (0: no limit).")
 @click.option("--quiet", is_flag=True, help="No access log.")
 def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
-          workers: int, quiet: bool) -> None:
+          workers: int, memory_mb: int, quiet: bool) -> None:
     """Serve the store over the SPARQL 1.1 Protocol at /sparql, with a query page at /."""
     from zhkg.serve import EndpointConfig, SparqlEndpoint, is_loopback
 
     config = EndpointConfig(store=store, host=host, port=port, allow_update=allow_update,
                             timeout=timeout, max_rows=max_rows, workers=workers,
-                            access_log=not quiet)
+                            worker_memory_mb=memory_mb, access_log=not quiet)
     if not is_loopback(host):
         click.echo(f"warning: binding {host}: the endpoint (no authentication) is reachable "
                    "from other machines", err=True)

@@ -6,17 +6,19 @@ Policy, and the status that says so:
   query that uses SERVICE (or an update that uses LOAD: both make the server fetch URLs), a
   result with more than `max_rows` rows or triples (we refuse rather than truncate in silence);
 - 406: no result format the client accepts; 413: request body too large;
-- 503: the query ran out of time, or no query worker became free in time.
+- 503: the query ran out of time or memory, or no query worker became free in time.
 
 Why worker processes: pyoxigraph cannot cancel a running query, and one `next()` on its result
 iterator can compute for minutes (a cartesian product under COUNT or ORDER BY). So every query is
 evaluated in a separate process holding its own read-only handle on the store; on timeout that
-process is killed and a fresh one started, which really stops the work. What this cannot bound is
-the memory a query takes before its deadline, and the time to spawn the replacement (measured in
-benches/bench_serve.py). RocksDB allows many read-only handles, but a read-only handle beside a
-writer is undefined behaviour, so with `allow_update` the pool is a single read-write worker and
-queries and updates run one at a time (an update killed mid-way is rolled back, as oxigraph
-applies each update in one transaction).
+process is killed and a fresh one started, which really stops the work. Memory is bounded the same
+way: each worker runs under RLIMIT_DATA, and a query that outgrows it aborts its worker. What stays
+unbounded: the replacement's start-up (about half a second, in the background; measured by
+benches/bench_serve.py) and the memory of a result under the row cap. RocksDB allows many
+read-only handles, but a read-only handle beside a writer is undefined behaviour, so with
+`allow_update` the pool is a single read-write worker and queries and updates run one at a time
+(oxigraph applies an update in one transaction: killing a worker mid-INSERT left nothing behind
+when we tried).
 
 The standard library's ThreadingHTTPServer is enough here: handler threads only parse, wait on
 a worker and write bytes; the work happens in the pool, which also bounds the concurrency.
@@ -117,6 +119,7 @@ class EndpointConfig:
     union_default_graph: bool = True
     max_request_bytes: int = 1_000_000
     max_connections: int = 256
+    worker_memory_mb: int = 4096
     access_log: bool = False
 
 
@@ -251,9 +254,16 @@ def open_store(path: Path, read_only: bool) -> ox.Store:
     return Store.open(path, read_only=read_only).inner
 
 
-def _worker_main(fd: int, store_path: str, read_only: bool) -> None:
+def _worker_main(fd: int, store_path: str, read_only: bool, memory_mb: int = 0) -> None:
     """A worker process: open the store, then answer jobs until told to stop or killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    if memory_mb > 0:
+        # RLIMIT_DATA covers the heap and anonymous maps (Linux >= 4.7): a query that grows past
+        # it aborts this process, which the pool reports and replaces.
+        import resource
+
+        limit = memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     conn = Connection(fd)
     try:
         store = open_store(Path(store_path), read_only)
@@ -279,7 +289,7 @@ def _worker_main(fd: int, store_path: str, read_only: bool) -> None:
 # (breaking scripts without a main guard); the socket's descriptor is inherited.
 _WORKER_CODE = (
     "import sys; from zhkg.serve import _worker_main; "
-    "_worker_main(int(sys.argv[1]), sys.argv[2], sys.argv[3] == 'read-only')"
+    "_worker_main(int(sys.argv[1]), sys.argv[2], sys.argv[3] == 'read-only', int(sys.argv[4]))"
 )
 
 
@@ -308,6 +318,7 @@ class WorkerPool:
     store: Path
     read_only: bool
     size: int
+    memory_mb: int = 0  # per worker; 0: no limit
     start_timeout: float = 60.0
     _idle: queue.Queue[_Worker] = field(default_factory=queue.Queue)
     _workers: dict[int, _Worker] = field(default_factory=dict)
@@ -331,7 +342,8 @@ class WorkerPool:
         mode = "read-only" if self.read_only else "read-write"
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", _WORKER_CODE, str(child_fd), str(self.store), mode],
+                [sys.executable, "-c", _WORKER_CODE, str(child_fd), str(self.store), mode,
+                 str(self.memory_mb)],
                 pass_fds=(child_fd,), env=env, stdin=subprocess.DEVNULL)
         finally:
             os.close(child_fd)
@@ -383,8 +395,13 @@ class WorkerPool:
                 return _text(503, f"query timed out after {timeout:g} s and was stopped")
             reply: Reply = worker.conn.recv()
         except (EOFError, OSError):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(5)
+            code = worker.process.returncode
             self._retire(worker)
-            return _text(500, "the query worker died (out of memory?); it has been replaced")
+            if code == -signal.SIGABRT and self.memory_mb:
+                return _text(503, f"query stopped: it needed more than {self.memory_mb} MB")
+            return _text(500, f"the query worker died (exit status {code}); it has been replaced")
         self._idle.put(worker)
         return reply
 
@@ -710,7 +727,7 @@ class SparqlEndpoint:
         self.slots = threading.BoundedSemaphore(config.max_connections)
         read_only = not config.allow_update
         size = max(1, config.workers) if read_only else 1
-        self.pool = WorkerPool(config.store, read_only, size)
+        self.pool = WorkerPool(config.store, read_only, size, memory_mb=config.worker_memory_mb)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 

@@ -23,6 +23,8 @@ from xml.dom import minidom
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
@@ -344,6 +346,40 @@ def test_service_clauses_are_found(query: str) -> None:
 def test_service_as_data_passes(query: str) -> None:
     assert not _oxigraph_runs_service(query)
     assert refused_clause(query) is None
+
+
+_PIECES = ["SERVICE", "service", " ", "{", "}", "#", "<", ">", "\\'", '\\"', "x", "服务",
+           "\\n", ":"]
+_QUOTES = ["'", '"', "'" * 3, '"' * 3]
+
+
+@st.composite
+def _data_fragment(draw: st.DrawFn, index: int) -> str:
+    """A pattern element in which the word SERVICE is only ever data."""
+    content = "".join(draw(st.lists(st.sampled_from(_PIECES), max_size=8)))
+    kind = draw(st.sampled_from([*_QUOTES, "comment", "iri", "pname", "var"]))
+    if kind == "comment":
+        return f"# {content} SERVICE <http://127.0.0.1:1/> {{}}\n"
+    if kind == "iri":
+        return f"BIND(<http://127.0.0.1:1/SERVICE/{index}> AS ?v{index})"
+    if kind == "pname":
+        return f"BIND(service:SERVICE{index} AS ?v{index})"
+    if kind == "var":
+        return f"BIND(1 AS ?service{index})"
+    return f"BIND({kind}{content}{kind} AS ?v{index})"
+
+
+@given(st.data(), st.integers(0, 4), st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_service_detection_agrees_with_oxigraph(data: st.DataObject, size: int,
+                                                with_service: bool) -> None:
+    parts = [data.draw(_data_fragment(i)) for i in range(size)]
+    if with_service:
+        parts.insert(data.draw(st.integers(0, len(parts))),
+                     "SERVICE <http://127.0.0.1:1/> { BIND(2 AS ?w) }")
+    query = "PREFIX service: <urn:x:>\nSELECT * WHERE {\n" + "\n".join(parts) + "\n}"
+    assert _oxigraph_runs_service(query) == with_service, query
+    assert (refused_clause(query) is not None) == with_service, query
 
 
 def test_escaped_service_keyword_is_refused_even_if_oxigraph_rejects_it() -> None:

@@ -10,15 +10,18 @@ out. pyoxigraph serialises (rdflib takes minutes on a million triples); the JSON
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
-from zhkg.atomic import atomic_write_bytes
+from zhkg.atomic import atomic_write
 from zhkg.rdf import PREFIXES
 from zhkg.store import Store
 
@@ -51,28 +54,141 @@ def sorted_lines(store: Store) -> tuple[list[str], list[str]]:
     return sorted(triple_lines), [line for _, line in keyed]
 
 
+#: Lines sorted in memory at a time; a larger store spills sorted runs to disk and merges them,
+#: so exporting 30M quads needs a few hundred MB, not tens of GB.
+SORT_RUN_LINES = 500_000
+#: Triples handed to pyoxigraph's JSON-LD writer at a time (cut at a subject boundary).
+JSONLD_CHUNK = 20_000
+
+
 def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummary:
-    """Write every export of the store into `out_dir`; returns the paths and the counts."""
+    """Write every export of the store into `out_dir`; returns the paths and the counts.
+
+    Streams: the sorted N-Triples and N-Quads come from an external merge sort, and Turtle, TriG
+    and JSON-LD are written from those files as they are read back, so memory does not grow
+    with the store. The bytes are those of sorting everything in memory.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    triple_lines, quad_lines = sorted_lines(store)
-    nt = "".join(line + "\n" for line in triple_lines).encode("utf-8")
-    nq = "".join(line + "\n" for line in quad_lines).encode("utf-8")
-    triples = list(ox.parse(nt, ox.RdfFormat.N_TRIPLES))
-    quads = list(ox.parse(nq, ox.RdfFormat.N_QUADS))
-
     paths = {name: out / name for name in EXPORT_NAMES}
-    atomic_write_bytes(paths["graph.nt"], nt)
-    atomic_write_bytes(paths["graph.nq"], nq)
-    atomic_write_bytes(paths["graph.ttl"],
-                       _serialize(triples, ox.RdfFormat.TURTLE))
-    atomic_write_bytes(paths["graph.trig"], _serialize(quads, ox.RdfFormat.TRIG))
-    atomic_write_bytes(paths["graph.jsonld"], jsonld_with_context(triples))
-    return ExportSummary(paths=paths, triples=len(triples), quads=len(quads))
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as tmp:
+        work = Path(tmp)
+
+        def triple_lines() -> Iterator[str]:
+            for q in store.quads():
+                yield f"{q.subject} {q.predicate} {q.object} .\n"
+
+        def quad_lines() -> Iterator[str]:
+            # Graph first (then the line), so TriG writes one block per graph.
+            for q in store.quads():
+                spo = f"{q.subject} {q.predicate} {q.object}"
+                if isinstance(q.graph_name, ox.DefaultGraph):
+                    yield "\x00" + spo + " .\n"
+                else:
+                    graph = str(q.graph_name)
+                    yield f"{graph}\x00{spo} {graph} .\n"
+
+        triples = _write_sorted(triple_lines(), paths["graph.nt"], work, unique=True)
+        quads = _write_sorted(quad_lines(), paths["graph.nq"], work, unique=False,
+                              strip_key=True)
+    with atomic_write(paths["graph.ttl"], "wb", encoding=None) as f:
+        ox.serialize(ox.parse(path=paths["graph.nt"], format=ox.RdfFormat.N_TRIPLES), f,
+                     ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    with atomic_write(paths["graph.trig"], "wb", encoding=None) as f:
+        ox.serialize(ox.parse(path=paths["graph.nq"], format=ox.RdfFormat.N_QUADS), f,
+                     ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
+        _write_jsonld(ox.parse(path=paths["graph.nt"], format=ox.RdfFormat.N_TRIPLES), f)
+    return ExportSummary(paths=paths, triples=triples, quads=quads)
 
 
-def _serialize(items: list[ox.Triple] | list[ox.Quad], fmt: ox.RdfFormat) -> bytes:
-    return ox.serialize(items, format=fmt, prefixes=PREFIXES) or b""
+def _write_sorted(lines: Iterable[str], path: Path, work: Path, *, unique: bool,
+                  strip_key: bool = False) -> int:
+    """Sort `lines` (each ending in a newline) into `path`, atomically; returns lines written.
+
+    Runs of SORT_RUN_LINES are sorted in memory and spilled; the runs are merged. With
+    `strip_key`, everything up to the first NUL of a line is its sort key and is not written.
+    """
+    runs: list[Path] = []
+    buffer: list[str] = []
+
+    def spill() -> None:
+        buffer.sort()
+        run = work / f"run-{len(runs):05d}"
+        with open(run, "w", encoding="utf-8") as f:
+            f.writelines(buffer)
+        runs.append(run)
+        buffer.clear()
+
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= SORT_RUN_LINES:
+            spill()
+    files = []
+    try:
+        if runs:
+            if buffer:
+                spill()
+            files = [open(run, encoding="utf-8") for run in runs]  # noqa: SIM115
+            merged: Iterable[str] = heapq.merge(*files)
+        else:
+            buffer.sort()
+            merged = buffer
+        count = 0
+        previous = None
+        with atomic_write(path, "w", encoding="utf-8", newline="") as out:
+            for line in merged:
+                if unique and line == previous:
+                    continue
+                previous = line
+                out.write(line[line.index("\x00") + 1 :] if strip_key else line)
+                count += 1
+    finally:
+        for f in files:
+            f.close()
+        for run in runs:
+            run.unlink(missing_ok=True)
+    return count
+
+
+def _write_jsonld(triples: Iterable[ox.Triple], out: IO[str]) -> None:
+    """`jsonld_with_context` of sorted triples, written node by node.
+
+    The triples come sorted, so each subject's triples are consecutive and pyoxigraph writes one
+    node per subject whether it sees them all at once or in subject-aligned chunks.
+    """
+    head, tail = json.dumps({"@context": dict(PREFIXES), "@graph": ["\x00"]},
+                            ensure_ascii=False, indent=1).split('"\\u0000"')
+    compactor = _Compactor(PREFIXES)
+    first = True
+
+    def flush(chunk: list[ox.Triple]) -> None:
+        nonlocal first
+        if not chunk:
+            return
+        expanded = json.loads(ox.serialize(chunk, format=ox.RdfFormat.JSON_LD) or b"[]")
+        nodes = expanded["@graph"] if isinstance(expanded, dict) else expanded
+        for node in nodes:
+            text = json.dumps(compactor.node(node), ensure_ascii=False, indent=1)
+            out.write(("" if first else ",\n  ") + text.replace("\n", "\n  "))
+            first = False
+
+    chunk: list[ox.Triple] = []
+    for t in triples:
+        if len(chunk) >= JSONLD_CHUNK and t.subject != chunk[-1].subject:
+            if first:
+                out.write(head)
+            flush(chunk)
+            chunk = []
+        chunk.append(t)
+    if first and not chunk:
+        out.write(json.dumps({"@context": dict(PREFIXES), "@graph": []}, ensure_ascii=False,
+                             indent=1) + "\n")
+        return
+    if first:
+        out.write(head)
+    flush(chunk)
+    out.write(tail + "\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +270,5 @@ class _Compactor:
         return out
 
 
-__all__ = ["EXPORT_NAMES", "ExportSummary", "RemoveReport", "jsonld_with_context",
-           "remove_articles", "sorted_lines",
-           "write_exports"]
+__all__ = ["EXPORT_NAMES", "JSONLD_CHUNK", "SORT_RUN_LINES", "ExportSummary", "RemoveReport",
+           "jsonld_with_context", "remove_articles", "sorted_lines", "write_exports"]

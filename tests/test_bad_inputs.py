@@ -88,7 +88,6 @@ def test_every_case_is_in_the_folder() -> None:
                          "mixed.jsonl", "no_chinese.txt", "no_date.txt"}
 
 
-@pytest.mark.slow
 def test_reader_reports_each_bad_input_and_reads_the_rest(bad_corpus: Path) -> None:
     errors: list[InputError] = []
     docs: list[Document] = list(iter_documents([bad_corpus], errors.append))

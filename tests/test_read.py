@@ -298,7 +298,7 @@ def test_jsonl_records_ids_and_errors(tmp_path: Path) -> None:
         '"text" is missing',
         '"text" is a number, not a string',
         '"id" must be a string or an integer',
-        "duplicate id 'n1'; article skipped",
+        "duplicate id 'n1' (an earlier article has it)",
     ]
 
 

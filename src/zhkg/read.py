@@ -685,7 +685,8 @@ def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) ->
         run.on_error(InputError(where, '"id" must be a string or an integer', number))
         return None
     if not run.claim(doc_id):
-        run.on_error(InputError(where, f"duplicate id {doc_id!r}; article skipped", number))
+        run.on_error(InputError(where, f"duplicate id {doc_id!r} (an earlier article has it)",
+                                number))
         return None
     title = record.get("title")
     date = record.get("date")

@@ -273,3 +273,88 @@ def remove(article_ids: tuple[str, ...], output: Path) -> None:
     click.echo(f"removed {len(report.removed)} articles; {report.triples} triples left", err=True)
     if report.missing:
         sys.exit(EXIT_SKIPPED)
+
+
+def _graph_source(fn: Any) -> Any:
+    """--store / --rdf and the restrictions shared by `view` and `stats`."""
+    options = [
+        click.option("--store", "store", type=click.Path(path_type=Path, file_okay=False),
+                     default=None, help="The store folder (DIR/store of a build) "
+                     "[default: output/store unless --rdf]."),
+        click.option("--rdf", "rdf", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                     default=None, help="Read an RDF file (.trig .nq .ttl .nt .jsonld) instead."),
+        click.option("--around", default=None, metavar="NAME",
+                     help="Only this entity (any of its names, or its IRI) and its neighbourhood."),
+        click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Relation steps around --around."),
+        click.option("--article", default=None, metavar="ID",
+                     help="Only what one article states (its id or title)."),
+        click.option("--max-nodes", type=click.IntRange(min=1), default=None,
+                     help="Keep this many of the most connected nodes."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _load_network(store: Path | None, rdf: Path | None, around: str | None, depth: int,
+                  article: str | None, max_nodes: int | None) -> Any:
+    from zhkg.view import load_network
+
+    if store is None and rdf is None:
+        store = Path("output/store")
+    return load_network(store=store, rdf=rdf, around=around, depth=depth, article=article,
+                        max_nodes=max_nodes)
+
+
+@cli.command()
+@_graph_source
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("output/graph.html"), show_default=True, help="The page to write.")
+@click.option("--title", default=None, help="The page title [default: from the selection].")
+@click.option("--show-articles", is_flag=True, help="Draw article nodes from the start.")
+def view(store: Path | None, rdf: Path | None, around: str | None, depth: int,
+         article: str | None, max_nodes: int | None, output: Path, title: str | None,
+         show_articles: bool) -> None:
+    """Write the interactive page (one self-contained HTML file) of the graph or a part of it."""
+    from zhkg.view import write_page
+
+    network = _load_network(store, rdf, around, depth, article, max_nodes)
+    if title is None:
+        title = "zhkg 知识图谱" + (f"：{around}" if around else "") + (
+            f"：文章 {article}" if article else "")
+    write_page(network, output, title=title, show_articles=show_articles)
+    click.echo(f"{network.number_of_nodes()} nodes, {network.number_of_edges()} edges -> {output}",
+               err=True)
+
+
+@cli.command()
+@_graph_source
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many central entities and communities to list.")
+@click.option("--graphml", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the network as GraphML (for Gephi).")
+@click.option("--gexf", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the network as GEXF (for Gephi).")
+def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
+          article: str | None, max_nodes: int | None, fmt: str, top: int,
+          graphml: Path | None, gexf: Path | None) -> None:
+    """Counts by type, the most central entities (degree, PageRank) and communities."""
+    import json
+
+    from zhkg import analytics
+
+    network = _load_network(store, rdf, around, depth, article, max_nodes)
+    figures = analytics.stats(network, top=top)
+    if fmt == "json":
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        click.echo(analytics.format_stats(figures))
+    if graphml is not None:
+        analytics.write_graphml(network, graphml)
+        click.echo(f"GraphML -> {graphml}", err=True)
+    if gexf is not None:
+        analytics.write_gexf(network, gexf)
+        click.echo(f"GEXF -> {gexf}", err=True)

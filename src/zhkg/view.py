@@ -22,7 +22,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,7 +33,8 @@ import networkx as nx
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from zhkg.errors import ZhkgError
+from zhkg.atomic import atomic_write_text
+from zhkg.errors import InputError, ZhkgError
 from zhkg.namespace import GRAPH, SCHEMA, ZHKG
 
 # -- what is drawn, and how ---------------------------------------------------------------------
@@ -247,14 +247,16 @@ class _Reader:
             for entity in g.objects(ev, ZHKG.denotes):
                 if str(entity) in net:
                     targets.append(net.nodes[str(entity)])
-            s, p, o = (
-                g.value(ev, RDF.subject),
-                g.value(ev, RDF.predicate),
-                g.value(ev, RDF.object),
-            )
-            pred = _PRED_BY_IRI.get(p) if isinstance(p, URIRef) else None
-            if pred and net.has_edge(str(s), str(o), key=pred):
-                targets.append(net.edges[str(s), str(o), pred])
+            # The statement is either the evidence itself or what it `supports`.
+            for stmt in [ev, *g.objects(ev, ZHKG.supports)]:
+                s, p, o = (
+                    g.value(stmt, RDF.subject),
+                    g.value(stmt, RDF.predicate),
+                    g.value(stmt, RDF.object),
+                )
+                pred = _PRED_BY_IRI.get(p) if isinstance(p, URIRef) else None
+                if pred and net.has_edge(str(s), str(o), key=pred):
+                    targets.append(net.edges[str(s), str(o), pred])
             for target in targets:
                 _add_unique(target["articles"], art_id)
                 if text:
@@ -310,6 +312,69 @@ def _finish_sentences(data: dict[str, Any]) -> None:
     data["sentence_count"] = len(kept)
     data["sentences"] = kept[:MAX_SENTENCES]
     data["articles"] = sorted(data.get("articles", []))
+
+
+# -- sources: a store or an RDF file ------------------------------------------------------------
+
+#: rdflib parser names by file suffix, for `zhkg view --rdf` / `zhkg stats --rdf`.
+RDF_FORMATS = {
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "json-ld",
+    ".rdf": "xml",
+    ".xml": "xml",
+    ".n3": "n3",
+}
+
+
+def load_network(
+    *,
+    store: str | os.PathLike[str] | None = None,
+    rdf: str | os.PathLike[str] | None = None,
+    around: str | None = None,
+    depth: int = 1,
+    article: str | None = None,
+    max_nodes: int | None = None,
+) -> nx.MultiDiGraph:
+    """The network of a store (DIR/store of a build) or of an RDF file, restricted as asked.
+
+    From a store with no restriction but `max_nodes`, only what the page of the most connected
+    entities needs is read (`zhkg.pipeline.page_graph`); `around` and `article` read it whole.
+    """
+    if (store is None) == (rdf is None):
+        raise ZhkgError("give either a store or an RDF file")
+    graph: Graph
+    if rdf is not None:
+        graph = _parse_rdf(Path(rdf))
+    else:
+        from zhkg.pipeline import page_graph
+        from zhkg.store import Store
+
+        whole = around is not None or article is not None
+        with Store.open(store, read_only=True) as opened:
+            graph = page_graph(opened, max_nodes=None if whole else max_nodes)
+    return graph_to_network(graph, around=around, depth=depth, article=article, max_nodes=max_nodes)
+
+
+def _parse_rdf(path: Path) -> Graph:
+    from rdflib import Dataset
+
+    fmt = RDF_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            str(path),
+            f"unknown RDF file type {path.suffix!r} (one of {', '.join(sorted(RDF_FORMATS))})",
+        )
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format=fmt)
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except Exception as exc:  # rdflib raises many kinds for bad syntax
+        raise InputError(str(path), f"not valid {fmt}: {exc}") from None
+    return dataset
 
 
 # -- restrictions --------------------------------------------------------------------------------
@@ -414,7 +479,8 @@ def write_page(
     """
     out = Path(path)
     html = render_page(network, title=title, show_articles=show_articles, seed=seed)
-    _atomic_write_text(out, html)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out, html)
     return out
 
 
@@ -641,11 +707,9 @@ def _vis_options(*, physics: bool, big: bool) -> dict[str, Any]:
 
 
 def _layout(network: nx.MultiDiGraph, seed: int) -> dict[Any, tuple[float, float]]:
-    """Positions for big graphs: spring layout of the entities, articles at their entities' centre.
+    """Positions for big graphs: a spring layout of the entities, articles beside their entities."""
+    from zhkg.layout import spring_positions
 
-    Components are laid out apart from each other, the way vis-network would, by running the
-    spring layout on the simple undirected graph (networkx keeps components together).
-    """
     entities = [n for n, d in network.nodes(data=True) if d["type"] != ARTICLE]
     simple = nx.Graph()
     simple.add_nodes_from(sorted(entities, key=str))
@@ -654,9 +718,7 @@ def _layout(network: nx.MultiDiGraph, seed: int) -> dict[Any, tuple[float, float
         for s, o, k in network.edges(keys=True)
         if k in RELATIONS and s in simple and o in simple
     )
-    raw = nx.spring_layout(simple, seed=seed, iterations=60)
-    scale = 40.0 * math.sqrt(max(len(entities), 1))
-    pos = {n: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for n, (x, y) in raw.items()}
+    pos: dict[Any, tuple[float, float]] = dict(spring_positions(simple, seed=seed))
     for n, d in network.nodes(data=True):
         if d["type"] != ARTICLE:
             continue
@@ -736,20 +798,6 @@ def _pyvis_asset(name: str) -> str:
     """vis-network as pyvis ships it (pyvis/templates/lib/vis-9.1.2), read from package data."""
     lib = resources.files("pyvis").joinpath("templates").joinpath("lib").joinpath("vis-9.1.2")
     return lib.joinpath(name).read_text(encoding="utf-8")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Readers never see half a page: write a temporary file beside it, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a page is meant to be opened and shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def iter_names(network: nx.MultiDiGraph) -> Iterable[tuple[str, str]]:

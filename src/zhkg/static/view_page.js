@@ -238,10 +238,11 @@
     addRow(dl, "连接", d.degree);
     if (d.type !== ARTICLE && d.articles.length) {
       var span = el("span");
-      d.articles.forEach(function (a, k) {
+      d.articles.slice(0, 12).forEach(function (a, k) {
         if (k) span.appendChild(document.createTextNode(" "));
         span.appendChild(link(articleName(a), function () { setArticle(a); }));
       });
+      if (d.articles.length > 12) span.appendChild(document.createTextNode(" 等 " + d.articles.length + " 篇"));
       addRow(dl, "文章", span);
     }
     body.appendChild(dl);
@@ -249,7 +250,12 @@
       var ai = d.articles.length ? d.articles[0] : -1;
       if (ai >= 0) body.appendChild(link("只看这篇文章", function () { setArticle(ai); }));
     }
-    var rel = adjacent[id];
+    // Relations first, then the articles that mention it.
+    var rel = adjacent[id].slice().sort(function (a, b) {
+      var ra = data.relations.indexOf(data.edges[a].pred) >= 0 ? 0 : 1;
+      var rb = data.relations.indexOf(data.edges[b].pred) >= 0 ? 0 : 1;
+      return ra - rb || a - b;
+    });
     if (rel.length) {
       body.appendChild(el("h3", "关系（" + rel.length + "）"));
       var ul = el("ul");
@@ -340,7 +346,9 @@
     network.selectNodes([id]);
     highlight(id);
     showNode(id);
-    network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: { duration: 500 } });
+    // Animating thousands of nodes crawls at a few frames a second: jump instead.
+    var animation = data.nodes.length > 1000 ? false : { duration: 500 };
+    network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: animation });
   }
 
   var status = document.getElementById("search-status");

@@ -4,6 +4,7 @@
 
 * a folder of many small .txt articles (UTF-8, a share in GBK) in nested subfolders;
 * one JSON Lines file of many articles;
+* the set of ids a run keeps to report duplicates, for a million articles;
 * one huge single-line .txt and one huge single-line JSON line: the peak of Python allocations
   while reading each, as a multiple of the file size (tracemalloc), and the process's peak RSS.
 """
@@ -81,11 +82,32 @@ def bench_huge(path: Path, mb: int, jsonl: bool) -> None:
           f"{peak / size:.2f}x the file")
 
 
+def bench_ids(n: int) -> None:
+    """The one per-corpus structure: the set of ids given out (duplicate detection)."""
+    from zhkg.read import _Run
+
+    ids = [f"article-{i:09d}" for i in range(n)]
+    run = _Run(on_error=lambda e: None, max_bytes=None)
+    t0 = time.perf_counter()
+    for doc_id in ids:
+        run.claim(doc_id)
+    secs = time.perf_counter() - t0
+    run = _Run(on_error=lambda e: None, max_bytes=None)
+    tracemalloc.start()
+    for doc_id in ids:
+        run.claim(doc_id)
+    current, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"ids: {n:,} claimed in {secs:.2f} s, {current / 1e6:.1f} MB held "
+          f"({current / n:.0f} bytes per article)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=20000)
     ap.add_argument("--lines", type=int, default=100000)
     ap.add_argument("--huge-mb", type=int, default=50)
+    ap.add_argument("--ids", type=int, default=1_000_000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -93,6 +115,7 @@ def main() -> None:
         bench_jsonl(root / "news.jsonl", args.lines)
         bench_huge(root / "huge.txt", args.huge_mb, jsonl=False)
         bench_huge(root / "huge.jsonl", args.huge_mb, jsonl=True)
+    bench_ids(args.ids)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss:.0f} MB")
 

@@ -233,6 +233,14 @@ def test_folder_walk_is_recursive_sorted_and_skips_others(tmp_path: Path) -> Non
     assert [d.id for d in docs] == ["c", "z", "b", "j", "d"]
 
 
+def test_a_single_path_is_not_taken_for_its_characters() -> None:
+    errors: list[InputError] = []
+    assert [d.id for d in iter_documents(str(SEEDS), errors.append)] == [
+        d.id for d in iter_documents(SEEDS, errors.append)] == sorted(
+        p.stem for p in SEEDS.glob("*.txt"))
+    assert errors == []
+
+
 def test_explicit_unsupported_or_missing_path_is_reported(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("正文", encoding="utf-8")
     docs, errors = read(tmp_path / "notes.md", tmp_path / "missing.txt")

@@ -382,6 +382,8 @@ def iter_documents(
     memory. Without it, a huge article is read whole (memory a small multiple of its size).
     """
     run = _Run(on_error=on_error, max_bytes=max_bytes)
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]  # one path, not an iterable of its characters
     for given in paths:
         root = Path(given)
         if root.is_dir():

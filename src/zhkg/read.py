@@ -2,9 +2,10 @@
 
 Users bring folders of thousands to millions of articles, so everything here streams: folders are
 walked one directory at a time in sorted order (the same corpus gives the same documents in the
-same order on every machine), JSON Lines are read line by line as bytes, and only one article's
-text is held at once. The only per-corpus state is the set of ids already given out (as 12-byte
-digests), needed to keep ids unique and report duplicates.
+same order on every machine), JSON Lines are read line by line (a long line in 1 MiB pieces), and
+only one article's text is held at once: a 50 MB single-line article peaks at about 1.35 times
+its size (benches/bench_read.py). The only per-corpus state is the set of ids already given out
+(12-byte digests, about 80 bytes an article), needed to keep ids unique and report duplicates.
 
 A problem with one input never stops the run: it becomes an `InputError` naming the file (and the
 line, for JSON Lines) passed to `on_error`, and reading goes on with the next input.
@@ -17,6 +18,11 @@ Decisions, so callers can rely on them:
   read; other files and hidden files/folders (``.git``) are skipped silently, since a corpus
   folder often holds a README or an index. A file named on the command line with another
   extension is reported, since the user asked for it explicitly.
+* Encodings (.txt): UTF-8 with or without a BOM first; UTF-16 with a BOM, or without one when
+  its NUL bytes say so; otherwise GB18030 when the bytes read as common simplified Chinese, then
+  charset-normalizer's guess, then Big5. NUL bytes that are not UTF-16, or text that is mostly
+  control characters, make a "binary file" error. JSON Lines must be UTF-8 (a line that is not
+  is reported). A text of a few characters is ambiguous between encodings and may be misread.
 * ``.txt`` in the seed format: line 1 title, line 2 a date/time, the rest the body. If line 2 does
   not parse as a date the whole file is the body and the title is empty: guessing a title from
   line 1 would silently drop the first paragraph of bodies that have none.
@@ -34,7 +40,8 @@ Decisions, so callers can rely on them:
   read as usual: it is valid input that simply yields nothing downstream.
 * A JSON Lines ``date`` that does not parse leaves ``published`` as None; the article is kept.
 * Ids: ``.txt`` -> the file stem; if that is already taken in this run, the path relative to the
-  input root (without the suffix, then with it). JSON Lines -> the ``id`` field (string or
+  input root (without the suffix, then with it); the first file in walking order keeps the bare
+  stem. JSON Lines -> the ``id`` field (string or
   integer); a missing, null or empty id becomes ``"<file stem>:<line>"``. An id that was already
   given out is reported and that article skipped, because two articles under one IRI would merge.
 """

@@ -200,6 +200,13 @@ def test_blank_markup_removes_script_and_comments() -> None:
     assert out.replace(" ", "") == "前\n后尾"
 
 
+def test_blank_markup_unclosed_elements_blank_only_their_tag() -> None:
+    assert blank_markup("<script>甲<!--乙<style x>丙") == "        甲    乙         丙"
+    assert blank_markup("<SCRIPT>甲</Script >乙<!--丙-->") == " " * 19 + "乙" + " " * 8
+    many = "<script>" * 3000 + "正文"  # linear time: each opening is searched past only once
+    assert blank_markup(many) == " " * 24000 + "正文"
+
+
 def test_blank_markup_leaves_prose_alone() -> None:
     for text in ("a < b and c > d", "比例<10>的", "A&B公司", "&unknownentity;", "3 <5"):
         assert blank_markup(text) == text

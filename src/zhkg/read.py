@@ -148,15 +148,24 @@ def _days_in_month(year: int, month: int) -> int:
 # -- markup -----------------------------------------------------------------------------------
 
 # A tag needs a letter (or / ! ?) right after "<", so "a < b" and "<10>" in prose are left alone.
+# No alternative can scan past the next "<" or ">", and the ends of comments and script/style
+# elements are looked for separately (`_skip_to`), so malformed markup costs linear time: a
+# pattern like "<script>.*?</script>" takes quadratic time on many unclosed "<script>" tags.
 _MARKUP = re.compile(
-    r"""<(?P<raw>script|style)\b[^>]*>.*?</(?P=raw)\s*>   # element whose content is not text
-    |<!--.*?-->                                          # comment
+    r"""<(?P<raw>script|style)\b[^<>]*>                     # opens content that is not text
+    |(?P<comment><!--)                                   # opens a comment
     |<[!?][^<>]*>                                        # doctype, processing instruction
     |</?(?P<tag>[a-zA-Z][a-zA-Z0-9:-]*)(?:\s[^<>]*)?/?>  # start or end tag
     |&(?:\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});  # entity
     """,
-    re.VERBOSE | re.DOTALL | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE,
 )
+_OPENERS = re.compile(r"<script|<style|<!--", re.IGNORECASE)
+_CLOSERS = {
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+    "comment": re.compile(r"-->"),
+}
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
@@ -187,11 +196,28 @@ def blank_markup(text: str) -> str:
     """`text` with HTML tags and entities blanked out in place; the length never changes."""
     if _MARKUP_HINT.search(text) is None:
         return text
-    return _MARKUP.sub(_blank, text)
+    if _OPENERS.search(text) is None:  # the common case: one pass in C, a callback per match
+        return _MARKUP.sub(lambda m: _blank(m.group(0), m.group("tag")), text)
+    out: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()  # closers already searched for in vain: they will not appear
+    while (m := _MARKUP.search(text, pos)) is not None:
+        start, end = m.span()
+        closer = "comment" if m.group("comment") else (m.group("raw") or "").lower()
+        if closer and closer not in unclosed:
+            found = _CLOSERS[closer].search(text, end)
+            if found is None:
+                unclosed.add(closer)
+            else:
+                end = found.end()
+        out.append(text[pos:start])
+        out.append(_blank(text[start:end], m.group("tag")))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def _blank(m: re.Match[str]) -> str:
-    s = m.group(0)
+def _blank(s: str, tag: str | None) -> str:
     n = len(s)
     if s.startswith("&"):
         char = html.unescape(s)
@@ -202,11 +228,9 @@ def _blank(m: re.Match[str]) -> str:
         if char == "\xa0":
             char = " "
         return char + " " * (n - len(char))
-    tag = m.group("tag")
     if tag is not None and tag.lower() in _BLOCK_TAGS:
         return "\n" + " " * (n - 1)
-    if m.group("raw") is not None:
-        # Keep the line structure of a script block, so line-based offsets do not shift.
+    if "\n" in s:  # a script block or comment keeps its line structure
         return "".join(c if c == "\n" else " " for c in s)
     return " " * n
 

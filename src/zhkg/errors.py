@@ -32,3 +32,7 @@ class QueryError(ZhkgError):
 
 class ModelError(ZhkgError):
     """A packaged model or lexicon is missing or unreadable."""
+
+
+class EngineError(ZhkgError):
+    """An extraction engine could not start or reach its workers (e.g. no Dask scheduler)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from zhkg import gazetteer, segment
-from zhkg.errors import InputError
+from zhkg.errors import EngineError, InputError
 from zhkg.mentions import find_mentions
 from zhkg.model import Document, Extraction
 from zhkg.relations import find_relations
@@ -130,11 +130,19 @@ class LocalEngine:
             self._pool.terminate() if exc[0] else self._pool.close()
             self._pool.join()
 
-    def map(self, docs: list[Document]) -> list[ArticleResult]:
+    def submit(self, docs: list[Document]) -> Any:
+        """Start extracting a batch in the pool (with one job: extract it now); see `result`."""
         if self._pool is None:
             return [process_document(d) for d in docs]
         chunk = max(1, len(docs) // (self.jobs * 4))
-        return list(self._pool.imap(process_document, docs, chunksize=chunk))
+        return self._pool.map_async(process_document, docs, chunksize=chunk)
+
+    def result(self, handle: Any) -> list[ArticleResult]:
+        """The results of a submitted batch, in document order."""
+        return handle if isinstance(handle, list) else list(handle.get())
+
+    def map(self, docs: list[Document]) -> list[ArticleResult]:
+        return self.result(self.submit(docs))
 
 
 # -- build -----------------------------------------------------------------------------------------
@@ -211,18 +219,20 @@ def build(
                     continue
                 yield doc
 
+        def load(results: list[ArticleResult]) -> None:
+            store.replace_articles((r.doc_id, r.content_hash, r.nquads) for r in results)
+            for r in results:
+                report.articles_loaded += 1
+                report.mentions += r.mentions
+                report.relations += r.relations
+                report.characters += r.chars
+            if on_progress is not None:
+                on_progress(report.articles_loaded, report.articles_read)
+
         with _engine(engine, jobs, scheduler) as eng:
             report.jobs = getattr(eng, "jobs", 1)
-            for batch in _batched(todo(), BATCH):
-                results = eng.map(batch)
-                store.replace_articles((r.doc_id, r.content_hash, r.nquads) for r in results)
-                for r in results:
-                    report.articles_loaded += 1
-                    report.mentions += r.mentions
-                    report.relations += r.relations
-                    report.characters += r.chars
-                if on_progress is not None:
-                    on_progress(report.articles_loaded, report.articles_read)
+            for results in _pipelined(eng, _batched(todo(), BATCH)):
+                load(results)
         t1 = time.perf_counter()
         store.refresh_entities(resolve.canonical_name, gazetteer)
         t2 = time.perf_counter()
@@ -241,27 +251,211 @@ def build(
     return report
 
 
+def _pipelined(eng: Any, batches: Iterator[list[Document]]) -> Iterator[list[ArticleResult]]:
+    """Each batch's results, extracting the next batch while this one is loaded into the store.
+
+    At most two batches are in flight, so memory stays bounded; an engine with only `map` (no
+    `submit`/`result`) runs one batch at a time.
+    """
+    if not hasattr(eng, "submit"):
+        for batch in batches:
+            yield eng.map(batch)
+        return
+    pending: Any = None
+    for batch in batches:
+        handle = eng.submit(batch)
+        if pending is not None:
+            yield eng.result(pending)
+        pending = handle
+    if pending is not None:
+        yield eng.result(pending)
+
+
 def _engine(engine: str, jobs: int | None, scheduler: str | None) -> Any:
     if engine == "local":
         return LocalEngine(jobs)
     if engine == "dask":
-        from zhkg.engines import DaskEngine
-
+        try:
+            from zhkg.engines import DaskEngine
+        except ImportError as exc:
+            raise EngineError(
+                f"--engine dask needs dask.distributed: pip install 'zhkg[dask]' ({exc})"
+            ) from None
         return DaskEngine(scheduler=scheduler, jobs=jobs)
     raise ValueError(f"unknown engine {engine!r} (local or dask)")
 
 
+#: On a page of a large store, the evidence of a node or edge is read from this many of its
+#: articles (the first by id, the ones the page lists first): the page shows a few sentences, and
+#: an entity named in 50,000 articles must not pull 50,000 evidence nodes out of the store.
+PAGE_EVIDENCE_ARTICLES = 20
+
+
 def write_page_from_store(store: Any, path: Path, *, max_nodes: int | None = 2000) -> None:
-    """The interactive page of everything in the store (the most connected nodes, if many)."""
+    """The interactive page of the store: its `max_nodes` most connected entities.
+
+    The selection is computed in the store (SPARQL), and only what the page draws is read out of
+    it: the kept nodes' types, labels and coordinates, the relations among them, and a bounded
+    sample of their evidence. Reading the whole store into rdflib instead takes minutes and
+    gigabytes at 100k articles. A store with no more entities than `max_nodes` is read whole (it
+    is small), which draws every entity and lets the page pick the most connected articles.
+    """
+    from zhkg import view
+
+    graph = page_graph(store, max_nodes=max_nodes)
+    view.write_page(view.graph_to_network(graph, max_nodes=max_nodes), path)
+
+
+def page_graph(store: Any, *, max_nodes: int | None = 2000) -> Any:
+    """The part of the store that the page of its `max_nodes` most connected entities needs.
+
+    Returns an rdflib Dataset (article graphs kept, for the relations' sources) that
+    `zhkg.view.graph_to_network(..., max_nodes=max_nodes)` turns into the same network as the
+    whole store would, except that a node's or edge's sentences and articles come from at most
+    `PAGE_EVIDENCE_ARTICLES` of its articles.
+    """
+
+    if max_nodes is None or _entity_count(store) <= max_nodes:
+        return _dataset(store.quads())
+    keep = _most_connected_entities(store, max_nodes)
+    return _dataset(_page_quads(store, keep))
+
+
+def _dataset(quads: Iterable[Any]) -> Any:
     import pyoxigraph as ox
     from rdflib import Dataset
 
-    from zhkg import view
-
-    data = ox.serialize(list(store.quads()), format=ox.RdfFormat.N_QUADS) or b""
+    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
     graph = Dataset()
     graph.parse(data=data.decode("utf-8"), format="nquads")
-    view.write_page(view.graph_to_network(graph, max_nodes=max_nodes), path)
+    return graph
+
+
+def _page_types() -> tuple[list[str], list[str]]:
+    """(entity classes drawn on the page, predicates drawn as edges), as full IRIs."""
+    from zhkg import view
+    from zhkg.namespace import ZHKG
+
+    classes = [str(ZHKG) + t for t in view.TYPE_STYLES if t != view.ARTICLE]
+    predicates = [str(ZHKG) + p for p in view.PREDICATE_NAMES]
+    return classes, predicates
+
+
+def _entity_count(store: Any) -> int:
+    classes, _ = _page_types()
+    values = " ".join(f"<{c}>" for c in classes)
+    rows = list(store.query(
+        f"SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ VALUES ?t {{ {values} }} ?e a ?t }}"))
+    return int(rows[0]["n"].value) if rows else 0
+
+
+def _most_connected_entities(store: Any, limit: int) -> list[str]:
+    """The `limit` entities with most distinct edges, ties by IRI: `zhkg.view`'s ranking."""
+    from zhkg.namespace import ARTICLE
+
+    classes, predicates = _page_types()
+    rows = store.query(f"""
+        SELECT ?n (COUNT(*) AS ?degree) WHERE {{
+          {{ SELECT DISTINCT ?s ?p ?o WHERE {{
+               VALUES ?p {{ {" ".join(f"<{p}>" for p in predicates)} }} ?s ?p ?o }} }}
+          VALUES ?end {{ 0 1 }}
+          BIND (IF(?end = 0, ?s, ?o) AS ?n)
+          FILTER (isIRI(?n) && !STRSTARTS(STR(?n), "{ARTICLE}"))
+          FILTER EXISTS {{ VALUES ?t {{ {" ".join(f"<{c}>" for c in classes)} }} ?n a ?t }}
+        }}
+        GROUP BY ?n ORDER BY DESC(?degree) STR(?n) LIMIT {int(limit)}""")
+    ranked = [row["n"].value for row in rows]
+    if len(ranked) < limit:  # entities with no edge at all, in IRI order, fill the rest
+        seen = set(ranked)
+        values = " ".join(f"<{c}>" for c in classes)
+        for row in store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?t {{ {values} }} ?e a ?t }}"
+                               " ORDER BY STR(?e)"):
+            if len(ranked) >= limit:
+                break
+            if row["e"].value not in seen:
+                seen.add(row["e"].value)
+                ranked.append(row["e"].value)
+    return ranked
+
+
+def _page_quads(store: Any, keep: list[str]) -> Iterator[Any]:
+    """The quads the page needs about the kept entities (see `page_graph`)."""
+    import pyoxigraph as ox
+    from rdflib import RDF
+
+    from zhkg.namespace import SCHEMA, ZHKG
+
+    _, predicates = _page_types()
+    edge_predicates = set(predicates)
+    inner = store.inner
+    kept = set(keep)
+    meta = ox.NamedNode(str(_meta_graph()))
+    denotes = ox.NamedNode(str(ZHKG.denotes))
+    supports = ox.NamedNode(str(ZHKG.supports))
+    stmt_parts = [ox.NamedNode(str(p)) for p in (RDF.subject, RDF.predicate, RDF.object)]
+    article_facts = [ox.NamedNode(str(p)) for p in (RDF.type, SCHEMA.identifier,
+                                                    SCHEMA.headline, SCHEMA.datePublished)]
+    articles: set[ox.NamedNode] = set()
+    edges: set[tuple[str, str, str]] = set()
+
+    def sample(evidence: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+        """The evidence quads from the first PAGE_EVIDENCE_ARTICLES article graphs, and theirs."""
+        by_graph: dict[str, list[ox.Quad]] = {}
+        for q in evidence:
+            by_graph.setdefault(str(q.graph_name), []).append(q)
+        for g in sorted(by_graph)[:PAGE_EVIDENCE_ARTICLES]:
+            for q in by_graph[g]:
+                yield q
+                for eq in inner.quads_for_pattern(q.subject, None, None, q.graph_name):
+                    if eq.predicate.value == str(ZHKG.article):
+                        articles.add(eq.object)
+                    yield eq
+
+    for iri in keep:
+        node = ox.NamedNode(iri)
+        facts: set[tuple[str, str]] = set()
+        sources: dict[str, int] = {}
+        for q in inner.quads_for_pattern(node, None, None, None):
+            if q.graph_name == meta:
+                continue
+            p, o = q.predicate.value, q.object
+            if p in edge_predicates:
+                # A relation, in (a sample of) the article graphs that state it.
+                if isinstance(o, ox.NamedNode) and o.value in kept:
+                    edges.add((iri, p, o.value))
+                    key = p + " " + o.value
+                    if sources.get(key, 0) < PAGE_EVIDENCE_ARTICLES:
+                        sources[key] = sources.get(key, 0) + 1
+                        yield q
+            elif (p, str(o)) not in facts:  # a type or label, once, not once per article
+                facts.add((p, str(o)))
+                yield q
+        yield from sample(inner.quads_for_pattern(None, denotes, node, None))
+
+    for s, p, o in sorted(edges):
+        subject, predicate, obj = (ox.NamedNode(x) for x in (s, p, o))
+        statements = {q.subject: q.graph_name
+                      for q in inner.quads_for_pattern(None, stmt_parts[0], subject, None)}
+        for stmt, graph in sorted(statements.items(), key=lambda kv: str(kv[0])):
+            if _has(inner, stmt, stmt_parts[1], predicate, graph) and _has(
+                    inner, stmt, stmt_parts[2], obj, graph):
+                yield from inner.quads_for_pattern(stmt, None, None, graph)
+                yield from sample(inner.quads_for_pattern(None, supports, stmt, None))
+
+    # The articles the sampled evidence cites: their ids and titles, not their links.
+    for art in sorted(articles, key=str):
+        for pred in article_facts:
+            yield from inner.quads_for_pattern(art, pred, None, None)
+
+
+def _has(inner: Any, s: Any, p: Any, o: Any, g: Any) -> bool:
+    return any(True for _ in inner.quads_for_pattern(s, p, o, g))
+
+
+def _meta_graph() -> Any:
+    from zhkg.rdf import META_GRAPH
+
+    return META_GRAPH
 
 
 def extract_to_jsonl(

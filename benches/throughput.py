@@ -1,0 +1,237 @@
+"""End-to-end build throughput, memory, store loading and query latency. Prints figures only.
+
+    .venv/bin/python benches/throughput.py [--data ../shared/data] [--replicas 10] [--jobs N]
+        [--engine local|dask] [--page] [--keep DIR]
+
+The corpus: every sentence of the annotated sets in --data (CLUENER2020 train, People's Daily dev),
+in file order, grouped into ~1,500-character articles; `--replicas N` repeats the corpus N times,
+each replica with its sentences shuffled (fixed seed) into different articles, so the corpus grows
+in articles and text while its vocabulary stays that of the data. It is written as one JSON Lines
+file in a temporary folder.
+
+Printed:
+* the corpus (articles, characters);
+* `jieba.lcut` over the same article texts, in this process, one core: characters/s;
+* the build (`zhkg.pipeline.build`, in a child process so its memory is its own): wall seconds by
+  step, characters/s end to end (all steps) and for the extract-and-load step, the same per core
+  (divided by --jobs), characters per CPU-second (user+system of the build and its workers, which
+  other load on the machine does not inflate), and the ratio build time / jieba time on the same
+  text (per core: build wall x jobs / jieba wall);
+* peak RSS of the build process and of its largest worker;
+* store load: the build's article graphs loaded into a fresh store through
+  `Store.replace_articles` (the build's path): triples/s;
+* latency of each packaged query on the built store (median of 5 runs, rows read), with its
+  triple count: pass enough --replicas to reach 1M triples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ARTICLE_CHARS = 1500
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sentences(data: Path) -> list[str]:
+    out = []
+    for name in ("cluener2020/train.json", "peoples_daily_ner/dev.jsonl"):
+        with open(data / name, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    text = json.loads(line)["text"].strip()
+                    if text:
+                        out.append(text)
+    return out
+
+
+def articles(texts: list[str], replicas: int) -> Iterator[tuple[str, str]]:
+    """(id, text) of ~ARTICLE_CHARS-character articles; replica 0 keeps file order."""
+    for r in range(replicas):
+        order = list(texts)
+        if r:
+            random.Random(r).shuffle(order)
+        body: list[str] = []
+        size = n = 0
+        for t in order:
+            body.append(t)
+            size += len(t)
+            if size >= ARTICLE_CHARS:
+                yield f"r{r:03d}-{n:05d}", "\n".join(body)
+                n += 1
+                body, size = [], 0
+        if body:
+            yield f"r{r:03d}-{n:05d}", "\n".join(body)
+
+
+def write_corpus(data: Path, replicas: int, path: Path) -> tuple[int, int]:
+    n = chars = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for ident, text in articles(sentences(data), replicas):
+            f.write(json.dumps({"id": ident, "title": "", "text": text}, ensure_ascii=False))
+            f.write("\n")
+            n += 1
+            chars += len(text)
+    return n, chars
+
+
+def jieba_seconds(corpus: Path) -> float:
+    """Bare `jieba.lcut` over every article text (read before timing starts, in chunks)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    total = 0.0
+    chunk: list[str] = []
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        for text in chunk:
+            jieba.lcut(text)
+        return time.perf_counter() - t0
+
+    with open(corpus, encoding="utf-8") as f:
+        for line in f:
+            chunk.append(json.loads(line)["text"])
+            if len(chunk) >= 2000:
+                total += run()
+                chunk = []
+    return total + run()
+
+
+CHILD = r"""
+import json, resource, sys, time
+from zhkg.pipeline import build
+args = json.loads(sys.argv[1])
+t0 = time.perf_counter()
+report = build([args["corpus"]], args["out"], jobs=args["jobs"], engine=args["engine"],
+               page=args["page"])
+wall = time.perf_counter() - t0
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({
+    "wall": wall, "seconds": report.seconds, "jobs": report.jobs,
+    "articles": report.articles_loaded,
+    "chars": report.characters, "triples": report.triples, "quads": report.quads,
+    "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+    "rss_main_mb": me.ru_maxrss / 1024, "rss_worker_mb": kids.ru_maxrss / 1024,
+}))
+"""
+
+
+def run_build(corpus: Path, out: Path, jobs: int, engine: str, page: bool) -> dict[str, Any]:
+    arg = json.dumps({"corpus": str(corpus), "out": str(out), "jobs": jobs, "engine": engine,
+                      "page": page})
+    done = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        sys.exit(f"build failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def store_load(out: Path) -> tuple[int, float]:
+    """The build's article graphs (graph.nq) loaded afresh through Store.replace_articles."""
+    from zhkg.store import Store
+
+    prefix = "<https://w3id.org/zhkg/graph/article/"
+    graphs: dict[str, list[str]] = {}
+    with open(out / "graph.nq", encoding="utf-8") as f:
+        for line in f:
+            at = line.rfind(" <", 0, len(line) - 3)
+            graph = line[at + 1 : line.rfind(">") + 1]
+            if graph.startswith(prefix):
+                graphs.setdefault(graph, []).append(line)
+    items = [(g, "h", "".join(lines)) for g, lines in graphs.items()]
+    triples = sum(len(v) for v in graphs.values())
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "store") as store:
+        t0 = time.perf_counter()
+        store.replace_articles(items)
+        store.inner.flush()
+        secs = time.perf_counter() - t0
+    return triples, secs
+
+
+def query_latency(out: Path) -> list[tuple[str, float, int]]:
+    from zhkg.query import execute, packaged_queries
+    from zhkg.store import Store
+
+    results = []
+    with Store.open(out / "store", read_only=True) as store:
+        some_article = next(iter(store.article_hashes()), "")
+        busiest = list(store.query(
+            "SELECT ?name (COUNT(*) AS ?n) WHERE { ?st rdf:subject ?s . ?s rdfs:label ?name }"
+            " GROUP BY ?name ORDER BY DESC(?n) LIMIT 1"))
+        subject = busiest[0]["name"].value if busiest else ""
+        bindings = {"article": {"id": some_article}, "why": {"subject": subject}}
+        for name in packaged_queries():
+            times = []
+            rows = 0
+            for _ in range(5):
+                t0 = time.perf_counter()
+                text = execute(store, name, "json", bindings.get(name))
+                times.append(time.perf_counter() - t0)
+                rows = len(json.loads(text)["results"]["bindings"])
+            results.append((name, statistics.median(times), rows))
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--replicas", type=int, default=10)
+    ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--engine", choices=["local", "dask"], default="local")
+    ap.add_argument("--page", action="store_true", help="Also draw the page (not by default).")
+    ap.add_argument("--keep", type=Path, default=None, help="Build here and keep it.")
+    ap.add_argument("--no-queries", action="store_true")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        n, chars = write_corpus(args.data, args.replicas, corpus)
+        print(f"corpus: {n:,} articles, {chars:,} characters ({args.replicas} replicas of "
+              f"{args.data}), {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+
+        jsecs = jieba_seconds(corpus)
+        print(f"jieba.lcut: {jsecs:.1f} s, {chars / jsecs:,.0f} characters/s (one core)")
+
+        out = args.keep or Path(tmp) / "build"
+        b = run_build(corpus, out, args.jobs, args.engine, args.page)
+        wall, steps, jobs, cpu = b["wall"], b["seconds"], b["jobs"], b["cpu"]
+        extract = steps["extract_and_load"]
+        print(f"build ({args.engine}, {jobs} jobs): {wall:.1f} s wall; steps: "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
+        print(f"  end to end: {chars / wall:,.0f} characters/s, "
+              f"{chars / wall / jobs:,.0f} per core; "
+              f"extract+load step: {chars / extract:,.0f} characters/s, "
+              f"{chars / extract / jobs:,.0f} per core")
+        print(f"  CPU: {cpu:.1f} s, {chars / cpu:,.0f} characters per CPU-second")
+        print(f"  build time / jieba.lcut time (per core): {wall * jobs / jsecs:.2f} end to end, "
+              f"{extract * jobs / jsecs:.2f} extract+load; by CPU time: {cpu / jsecs:.2f}")
+        print(f"  peak RSS: build process {b['rss_main_mb']:,.0f} MB, "
+              f"largest worker {b['rss_worker_mb']:,.0f} MB")
+        print(f"  graph: {b['triples']:,} triples, {b['quads']:,} quads")
+
+        triples, secs = store_load(out)
+        print(f"store load (replace_articles, fresh store): {triples:,} quads in {secs:.1f} s, "
+              f"{triples / secs:,.0f} quads/s")
+
+        if not args.no_queries:
+            print(f"packaged queries on {b['quads']:,} quads (median of 5, JSON results):")
+            for name, secs, rows in query_latency(out):
+                print(f"  {name:20s} {secs * 1000:8.1f} ms  {rows:,} rows")
+
+
+if __name__ == "__main__":
+    main()

@@ -116,7 +116,8 @@ def synthetic_graph(entities: int = 5000, articles: int = 200, seed: int = 1) ->
             g.add((node, SKOS.altLabel, ent_graph.value(node, RDFS.label)))
             g.add((node, RDF.type, ent_graph.value(node, RDF.type)))
         ev = ID[f"evidence/r{k:06d}"]
-        sentence = f"据报道，{ent_graph.value(s, RDFS.label)}与{ent_graph.value(o, RDFS.label)}有关。"
+        s_name, o_name = ent_graph.value(s, RDFS.label), ent_graph.value(o, RDFS.label)
+        sentence = f"据报道，{s_name}与{o_name}有关。"
         g.add((ev, RDF.type, ZHKG.Evidence))
         g.add((ev, ZHKG.article, art))
         g.add((ev, ZHKG.sentence, Literal(sentence, lang="zh")))

@@ -130,7 +130,7 @@ def write_gexf(network: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     """GEXF 1.2 for Gephi (UTF-8, atomically), flattened the same way as GraphML, with the
     page's colours so Gephi opens it looking like the page."""
     flat = _flat(network)
-    for n, d in flat.nodes(data=True):
+    for _, d in flat.nodes(data=True):
         style = TYPE_STYLES.get(str(d.get("type")))
         if style:
             r, g, b = (int(style.color[i : i + 2], 16) for i in (1, 3, 5))

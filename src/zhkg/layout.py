@@ -17,7 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 #: Ideal edge length in page pixels; node sizes on the page are 8-40 px.
-EDGE_LENGTH = 60.0
+EDGE_LENGTH = 80.0
 
 
 def spring_positions(

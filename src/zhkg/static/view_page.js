@@ -156,7 +156,8 @@
       changes.push({
         id: i,
         color: dim ? DIM : data.nodes[i].color,
-        font: { color: dim ? "#c4c9cc" : "#263238" }
+        // Dimmed labels are hidden, not greyed: in a big graph grey text is just noise.
+        font: dim ? { color: "rgba(0,0,0,0)", strokeWidth: 0 } : { color: "#263238", strokeWidth: 3 }
       });
     }
     nodes.update(changes);

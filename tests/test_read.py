@@ -440,6 +440,18 @@ def test_fuzz_blank_markup_keeps_length(text: str) -> None:
 
 
 @FUZZ
+@given(st.lists(st.sampled_from(["<", ">", "/", "!--", "-->", "&", ";", "#", "x4e2d", "amp",
+                                 "nbsp", "script", "STYLE", "p", "br", "a", " ", "=", "'", "\n",
+                                 "正文", "甲"]), max_size=60).map("".join))
+def test_fuzz_blank_markup_on_markup_soup(text: str) -> None:
+    out = blank_markup(text)
+    assert len(out) == len(text)
+    for i, (before, after) in enumerate(zip(text, out, strict=True)):
+        # each character is kept, blanked, or is where an entity stood ("&amp;" -> "&    ")
+        assert after == before or after in " \n" or text[i] == "&", (i, before, after)
+
+
+@FUZZ
 @given(st.text(max_size=200))
 def test_fuzz_parse_date_never_raises(line: str) -> None:
     iso = parse_date(line)

@@ -248,6 +248,16 @@ def test_a_single_path_is_not_taken_for_its_characters() -> None:
     assert errors == []
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_special_files_are_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block forever
+    (tmp_path / "z.txt").write_text("正文", encoding="utf-8")
+    docs, errors = read(tmp_path)
+    assert [d.id for d in docs] == ["z"]
+    docs, errors = read(tmp_path / "pipe.txt")
+    assert messages(errors) == [f"{tmp_path / 'pipe.txt'}: not a regular file or folder"]
+
+
 def test_explicit_unsupported_or_missing_path_is_reported(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("正文", encoding="utf-8")
     docs, errors = read(tmp_path / "notes.md", tmp_path / "missing.txt")

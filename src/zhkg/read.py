@@ -445,13 +445,14 @@ def _walk(root: Path, run: _Run) -> Iterator[Path]:
             continue
         try:
             is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
         except OSError:
-            is_dir = False
+            is_dir = is_file = False
         if is_dir:
             listing = _listing(Path(entry.path), run, seen)
             if listing is not None:
                 stack.append(listing)
-        elif _kind(entry.name) is not None:
+        elif is_file and _kind(entry.name) is not None:  # never a FIFO, which would block
             yield Path(entry.path)
 
 

@@ -553,7 +553,7 @@ def page_data(
             "label": _short(d.get("label", ""), 14),
             "shape": style.shape,
             "color": style.color,
-            "size": round(8 + 5 * math.sqrt(_relation_degree(network, n)), 1),
+            "size": _size(_relation_degree(network, n), crowded=bool(positions)),
             "title": _tooltip(d),
             "group": d["type"],
         }
@@ -633,6 +633,13 @@ def _relation_degree(network: nx.MultiDiGraph, n: Any) -> int:
     return sum(1 for *_, k in network.in_edges(n, keys=True) if k in RELATIONS) + sum(
         1 for *_, k in network.out_edges(n, keys=True) if k in RELATIONS
     )
+
+
+def _size(degree: int, *, crowded: bool) -> float:
+    """Area grows with degree, capped so that a hub does not cover its neighbourhood; smaller
+    in big (precomputed) layouts, where nodes sit closer together."""
+    base, step = (6.0, 3.0) if crowded else (8.0, 5.0)
+    return round(min(base + step * math.sqrt(degree), 40.0), 1)
 
 
 def _tooltip(d: Mapping[str, Any]) -> str:

@@ -349,7 +349,10 @@
     showNode(id);
     // Animating thousands of nodes crawls at a few frames a second: jump instead.
     var animation = data.nodes.length > 1000 ? false : { duration: 500 };
-    network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: animation });
+    // Centre it in the part of the canvas the details panel leaves free.
+    var offset = { x: panel.hidden ? 0 : -(panel.offsetWidth + 20) / 2, y: 0 };
+    network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: animation,
+                        offset: offset });
   }
 
   var status = document.getElementById("search-status");

@@ -171,6 +171,13 @@ _GENERIC_POLICY = re.compile(
 )
 
 
+def _is_policy_title(title: str) -> bool:
+    """Long enough, not generic, not a clause (了), and a mechanism only when it is named."""
+    if len(title) < 5 or _GENERIC_POLICY.search(title) or "了" in title:
+        return False
+    return not (title.endswith("机制") and len(title) < 9)
+
+
 def _policy_tail_regex() -> re.Pattern[str]:
     tails = "|".join(sorted(map(re.escape, gazetteer.policy_tails()), key=len, reverse=True))
     return re.compile(rf"(?:{tails}|[{_NUMERALS}]+条)")
@@ -205,7 +212,7 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
             lead = _LEADING_JUNK.match(text, piece_start, tail.start())
             s = lead.end() if lead else piece_start
             title = text[s : tail.end()]
-            if len(title) >= 5 and not _GENERIC_POLICY.search(title):
+            if _is_policy_title(title):
                 out.append(Candidate(s, tail.end(), "Policy", "pattern:policy-title", 0.8, PATTERN))
             piece_start = tail.end()
     return out
@@ -215,13 +222,22 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
 _SLOGAN = re.compile(rf"(?<![{_NUMERALS}])(?:[{_NUMERALS}][{HAN}]){{2,4}}")
 
 
-def slogan_candidates(text: str, start: int, end: int) -> list[Candidate]:
+_MEASURE_WORDS = set("届次个年月日天项条种位批家户名人元季期轮号倍成度级层点")
+
+
+def slogan_candidates(text: str, start: int, end: int, bounds: set[int]) -> list[Candidate]:
     out: list[Candidate] = []
     for m in _SLOGAN.finditer(text, start, end):
-        chars = m.group()[1::2]
-        if any(c in _NUMERALS for c in chars) or len(set(chars)) < len(chars):
-            continue  # 一一, 一季度: not a slogan
-        out.append(Candidate(m.start(), m.end(), "Policy", "pattern:slogan", 0.7, PATTERN))
+        s, e = m.start(), m.end()
+        while e - s > 4 and e not in bounds:  # 一企一策 + 一专班: end where a word ends
+            e -= 2
+        chars = text[s + 1 : e : 2]
+        if any(c in _NUMERALS or c in _MEASURE_WORDS for c in chars) or len(set(chars)) < len(
+            chars
+        ):
+            continue  # 一一, 七届九次: counts, not a slogan
+        if s in bounds and e in bounds:
+            out.append(Candidate(s, e, "Policy", "pattern:slogan", 0.7, PATTERN))
     return out
 
 
@@ -328,6 +344,25 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
     return out
 
 
+def brand_candidates(text: str, words: Sequence[tuple[str, int, int]]) -> list[Candidate]:
+    """A word the dictionary does not know followed by an industry word (某某铝业, 某某内衣): the
+    way Chinese firms are named, read where no suffix or list says it is a company."""
+    out: list[Candidate] = []
+    industries = names.industries()
+    freq = segment.tokenizer().FREQ
+    for (w1, s1, _e1), (w2, _s2, e2) in zip(words, words[1:]):
+        if (
+            w2 in industries
+            and 2 <= len(w1) <= 3
+            and not freq.get(w1)
+            and _all_han(text, s1, e2)
+            and w1[0] not in _LEAD_FUNCTION
+            and not gazetteer.places_named(w1)
+        ):
+            out.append(Candidate(s1, e2, "Company", "pattern:brand-industry", 0.6, LEXICON))
+    return out
+
+
 def _all_han(text: str, s: int, e: int) -> bool:
     return all("\u4e00" <= c <= "\u9fff" for c in text[s:e])
 
@@ -338,11 +373,17 @@ def _all_han(text: str, s: int, e: int) -> bool:
 _BODY_AFTER_PLACE = re.compile("[省市县区州]?(?:委|政府|人民政府|人大|政协)")
 
 
-def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
+def lexicon_candidates(
+    text: str,
+    bounds: set[int],
+    tagged_places: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+) -> list[Candidate]:
     """Places from the gazetteer (resolved by the places around them) and central bodies.
 
     A place must start on a word boundary; a short form (大连, not 大连市) must also end on one,
     unless a party committee or government follows (大连市委), so 惠民 is not read in 惠民生.
+    A short form of a city or district must also fit the article's geography (its province, or
+    a place inside it, is named too) or be read as a place by the tagger: 保定 in 保定单 is not.
     """
     out: list[Candidate] = []
     matches = [
@@ -351,9 +392,19 @@ def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
         if m.start in bounds and (m.full or m.end in bounds or _BODY_AFTER_PLACE.match(text, m.end))
     ]
     context = [m.candidates[0].key for m in matches if len(m.candidates) == 1]
-    for m in matches:
-        place = gazetteer.resolve(m.candidates, context)
+    resolved = [(m, gazetteer.resolve(m.candidates, context)) for m in matches]
+    anchors = {p.key for m, p in resolved if p is not None and (m.full or p.level in _BROAD)}
+    for _ in range(2):  # a supported city supports its districts
+        anchors |= {p.key for m, p in resolved if p is not None and _fits(p, anchors)}
+    for m, place in resolved:
         if place is None:
+            continue
+        if not (
+            m.full
+            or place.level in _BROAD
+            or (m.start, m.end) in tagged_places
+            or _fits(place, anchors - {place.key} if not m.full else anchors)
+        ):
             continue
         conf = 0.95 if len(m.candidates) == 1 else 0.7
         out.append(Candidate(m.start, m.end, place.type, "gazetteer", conf, LEXICON, place.key))
@@ -368,24 +419,45 @@ def lexicon_candidates(text: str, bounds: set[int]) -> list[Candidate]:
     return out
 
 
+_BROAD = ("country", "province")
+
+
+def _fits(place: gazetteer.Place, anchors: set[str]) -> bool:
+    """Whether a named place lies in, or contains, one of the article's anchor places."""
+    if place.key in anchors:
+        return True
+    if isinstance(place, gazetteer.Country):
+        return False
+    if any(a.adcode in anchors for a in gazetteer.ancestors(place.adcode)):
+        return True
+    return any(
+        place.adcode in {x.adcode for x in gazetteer.ancestors(k)} for k in anchors if k.isdigit()
+    )
+
+
 _ZONE = re.compile(
-    r"[^\W与和及同跟、的在对向为]{0,4}?(?:经济技术开发区|高新技术产业开发区|经济开发区|开发区|"
-    r"高新区|[\u4e00-\u9fff]开区|保税区|综合保税区|自贸区|自由贸易试验区|新区|工业园区|产业园区|产业园)"
+    r"[^\W与和及同跟、的在对向为]{0,10}?(?:经济技术开发区|高新技术产业开发区|经济开发区|开发区|"
+    r"高新区|[\u4e00-\u9fff]开区|保税区|综合保税区|自贸区|自由贸易试验区|新区|工业园区|产业园区|产业园|"
+    r"产业基地|配套基地|示范基地)"
 )
+# A zone's name that goes on is a body's (某新区管委会, 某基地领导小组): not the zone itself.
+_ZONE_BODY = re.compile("领导小组|管委会|管理委员会|党工委|工委|办公室|指挥部|建设|暨")
 
 
 def zone_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
     """Development zones: a place, a short qualifier, a zone suffix (某市高新区, 某某经开区)."""
     out: list[Candidate] = []
     for p in places:
-        m = _ZONE.match(text, p.end, min(len(text), p.end + 14))
-        if m and m.end() - p.end <= 12:
+        m = _ZONE.match(text, p.end, min(len(text), p.end + 16))
+        if m and not _ZONE_BODY.match(text, m.end()):
             out.append(Candidate(p.start, m.end(), "DevelopmentZone", "pattern:zone", 0.8, PATTERN))
     return out
 
 
 _LOCAL_BODY = re.compile(
-    "(?:省委|市委|县委|区委|州委|省政府|市政府|县政府|区政府|人民政府|人大常委会|政协|纪委|监委)"
+    "(?:省委|市委|县委|区委|州委|省政府|市政府|县政府|区政府|人民政府|人大常委会|政协|纪委|监委"
+    # a department in the place: 某市财政局, 某地工信部门 (a short name, then a body ending)
+    r"|[省市县区]?[^\W的和与及在对为将把了从向等]{1,5}?(?:部门|委员会|局|厅|办公室|办))"
 )
 
 
@@ -446,8 +518,9 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
 _PROPAGATE_TYPES = {"Person", "Official", "Company", "GovernmentBody", "Organization"}
 
 
-def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
-    """Other occurrences of names already found, where nothing else was found."""
+def propagate(text: str, chosen: list[Candidate], bounds: set[int]) -> list[Candidate]:
+    """Other occurrences of names already found, where nothing else was found and the words
+    agree (工信部 is not read inside 工信部门)."""
     taken = bytearray(len(text))
     for c in chosen:
         taken[c.start : c.end] = b"\x01" * c.length
@@ -463,7 +536,7 @@ def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
         pos = text.find(name)
         while pos >= 0:
             end = pos + len(name)
-            if not any(taken[pos:end]):
+            if pos in bounds and end in bounds and not any(taken[pos:end]):
                 extra.append(
                     Candidate(pos, end, c.type, "propagated", c.confidence * 0.9, PROPAGATED, c.key)
                 )
@@ -475,15 +548,67 @@ def propagate(text: str, chosen: list[Candidate]) -> list[Candidate]:
 # -- the document -------------------------------------------------------------------------------
 
 
+def _looks_like_body(name: str) -> bool:
+    found = gazetteer.org_suffix(name)
+    if found is None or len(name) < 3:
+        return gazetteer.central_body(name) is not None
+    # a one-character ending that makes a common word with the character before it (格局, 当局)
+    return not (len(found[0]) == 1 and segment.tokenizer().FREQ.get(name[-2:], 0) > 1000)
+
+
+_PLACE_END = re.compile("[省市县区镇乡村州盟旗岛山江河湖海港湾路街道]$|国$")
+
+# Two bodies the tagger reads as one: 市委市政府, 省委省政府.
+_TWO_BODIES = re.compile(r"^(.{1,8}?(?:委|政府|局|厅))((?:省|市|县|区|州).{0,8}(?:委|政府|局|厅))$")
+
+
+def _with_place_prefix(
+    text: str, tagged: list[Candidate], places: list[Candidate]
+) -> list[Candidate]:
+    """A tagged body right after a place belongs to it (某市 + 财政局, 某地 + 工信部门); a body
+    ending in 部 before 门 is a department (工信部门), not the ministry."""
+    place_at = {p.end: p for p in places}
+    out: list[Candidate] = []
+    for c in tagged:
+        if c.type not in ("GovernmentBody", "Organization", "Company"):
+            out.append(c)
+            continue
+        start, end = c.start, c.end
+        if text[end - 1 : end + 1] == "部门":
+            end += 1
+        p = place_at.get(start)
+        if p is not None:
+            start = p.start
+        out.append(replace(c, start=start, end=end))
+    return out
+
+
 def _tagger_candidates(
     tagger: Tagger, text: str, s: int, e: int, words: Sequence[tuple[str, int, int]]
 ) -> list[Candidate]:
+    """The tagger's names, less what the training data's conventions get wrong for a graph:
+    CLUENER marks jobs (记者, 编辑) as positions, so a tagged post must be a post title here."""
     sent = text[s:e]
     local = [(w, ws - s, we - s) for w, ws, we in words]
-    return [
-        Candidate(t.start + s, t.end + s, t.type, "tagger", round(t.confidence, 3), TAGGER)
-        for t in tagger.tag(sent, local)
-    ]
+    out: list[Candidate] = []
+    for t in tagger.tag(sent, local):
+        start, end = t.start + s, t.end + s
+        name = text[start:end]
+        conf = round(t.confidence, 3)
+        if t.type == "Post" and not gazetteer.is_post_title(name):
+            continue
+        if t.type in ("GovernmentBody", "Organization") and not _looks_like_body(name):
+            continue  # 新格局, 中央: a tagged body must end like one
+        if t.type == "Place" and not _PLACE_END.search(name):
+            continue  # 新兴产业领域: CLUENER's "scene" is wider than a place
+        two = _TWO_BODIES.match(name) if t.type == "GovernmentBody" else None
+        if two:
+            mid = start + two.end(1)
+            out.append(Candidate(start, mid, t.type, "tagger", conf, TAGGER))
+            out.append(Candidate(mid, end, t.type, "tagger", conf, TAGGER))
+            continue
+        out.append(Candidate(start, end, t.type, "tagger", conf, TAGGER))
+    return out
 
 
 def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
@@ -495,20 +620,25 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     sentences = segment.sentences(text)
     words = [segment.words(text[s:e], s) for s, e in sentences]
     bounds = {b for ws in words for w in ws for b in w[1:]}
-    lexical = lexicon_candidates(text, bounds)
+    tagged = [
+        _tagger_candidates(tagger, text, s, e, ws)
+        for (s, e), ws in zip(sentences, words, strict=True)
+    ]
+    tagged_places = {(c.start, c.end) for ts in tagged for c in ts if c.type == "Place"}
+    lexical = lexicon_candidates(text, bounds, tagged_places)
     places = [c for c in lexical if c.method == "gazetteer"]
     cands: list[Candidate] = [*lexical, *byline_candidates(text)]
     cands += zone_candidates(text, places)
     cands += local_body_candidates(text, places)
-    for (s, e), ws in zip(sentences, words, strict=True):
-        tagged = _tagger_candidates(tagger, text, s, e, ws)
-        cands += tagged
-        cands += post_candidates(text, s, e, tagged)
+    cands += _with_place_prefix(text, [c for ts in tagged for c in ts], places)
+    for (s, e), ws, ts in zip(sentences, words, tagged, strict=True):
+        cands += post_candidates(text, s, e, ts)
         cands += policy_candidates(text, s, e)
-        cands += slogan_candidates(text, s, e)
+        cands += slogan_candidates(text, s, e, bounds)
         cands += enumeration_candidates(text, s, e, {w[2] for w in ws}, {w[1] for w in ws})
         cands += company_suffix_candidates(text, ws)
-    chosen = propagate(text, merge(_trim_places(text, cands)))
+        cands += brand_candidates(text, ws)
+    chosen = propagate(text, merge(_trim_places(text, cands)), bounds)
     return _to_mentions(doc, chosen, sentences)
 
 

@@ -25,6 +25,7 @@ _ROLE = {
 _JOINERS = set("和、及与暨")
 _COOP = re.compile("合作|对接|签约|签署|携手|共建|联手|战略协议|结对")
 _COOP_CONNECTOR = re.compile("与|同|跟")  # 和 mostly joins a list: 甲和乙与丙合作
+_URGES = re.compile("鼓励|引导|支持|帮助|推动|督促|指导|要求|号召|动员")
 _TRIGGER_BEFORE = re.compile(
     "(?:制定|出台|印发|下发|发布|编制|修订|提出|推出|颁布|起草|审议通过|通过|建立|确立|实施|落实|执行|贯彻|"
     "推行|启动)"
@@ -124,36 +125,44 @@ def _policies(
     doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
 ) -> Iterator[Relation]:
     """Who issues or implements a policy: the place or body its title begins with, else the
-    nearest place or body before the verb in the same sentence."""
+    nearest place or body before the verb in the same sentence (not one that only urges others:
+    某市鼓励企业建立…制度). Titles listed right after one another share the first one's verb."""
     text = doc.text
+    top = _top_level(ms)
+    previous: tuple[Mention, Relation] | None = None
     for p in ms:
         if p.type != "Policy":
             continue
         inner = [m for m in ms if m.start == p.start and m.end < p.end and m.type in AGENTS]
         if inner:
-            who = inner[0]
-            yield Relation(
-                who,
-                "issues",
-                p,
-                _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences),
+            ev = _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences)
+            yield Relation(inner[0], "issues", p, ev)
+            continue
+        if previous is not None and previous[0].end == p.start:
+            r = previous[1]
+            ev = _ev(
+                doc, r.evidence.start, p.end, r.evidence.method, r.evidence.confidence, sentences
             )
+            rel = Relation(r.subject, r.predicate, p, ev)
+            previous = (p, rel)
+            yield rel
             continue
         ss, _ = sentence_of(sentences, p.start)
         lead = text[max(ss, p.start - 12) : p.start]
         verb = _TRIGGER_BEFORE.search(lead)
         if not verb:
-            # the verb may stand before a chain of titles ("制定A B"): use the first policy's
             continue
         verb_start = p.start - len(lead) + verb.start()
-        cands = [m for m in ms if ss <= m.start and m.end <= verb_start and m.type in AGENTS]
-        if not cands:
+        cands = [m for m in top if ss <= m.start and m.end <= verb_start and m.type in AGENTS]
+        if not cands or _URGES.search(text, cands[-1].end, verb_start):
             continue
         who = cands[-1]
         kind = policy_trigger_kind(verb.group())
-        yield Relation(
+        rel = Relation(
             who, kind, p, _ev(doc, who.start, p.end, f"pattern:policy-{kind}", 0.7, sentences)
         )
+        previous = (p, rel)
+        yield rel
 
 
 def _group(top: Sequence[Mention], idx: int, step: int, text: str) -> list[Mention]:

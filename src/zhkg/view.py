@@ -140,28 +140,62 @@ def graph_to_network(
 _ARTICLE_GRAPH = str(GRAPH) + "article/"
 
 
-def _union(graph: Graph) -> tuple[Graph, dict[tuple[Node, Node, Node], set[str]]]:
+class _Index:
+    """The triples of a graph indexed by subject and by predicate, read once.
+
+    Copying a Dataset's union into an rdflib Graph took most of the time for big graphs; the
+    reader needs only these four look-ups, which plain dicts answer (duplicates across named
+    graphs collapse, insertion order is kept).
+    """
+
+    def __init__(self) -> None:
+        self.by_subject: dict[Node, dict[Node, dict[Node, None]]] = {}
+        self.by_predicate: dict[Node, dict[tuple[Node, Node], None]] = {}
+
+    def add(self, s: Node, p: Node, o: Node) -> None:
+        self.by_subject.setdefault(s, {}).setdefault(p, {})[o] = None
+        self.by_predicate.setdefault(p, {})[(s, o)] = None
+
+    def subject_objects(self, p: Node) -> Iterable[tuple[Node, Node]]:
+        return list(self.by_predicate.get(p, {}))
+
+    def subjects(self, p: Node) -> list[Node]:
+        return list(dict.fromkeys(s for s, _ in self.by_predicate.get(p, {})))
+
+    def objects(self, s: Node, p: Node) -> list[Node]:
+        return list(self.by_subject.get(s, {}).get(p, {}))
+
+    def value(self, s: Node | None, p: Node) -> Node | None:
+        if s is None:
+            return None
+        return next(iter(self.by_subject.get(s, {}).get(p, {})), None)
+
+
+def _union(graph: Graph) -> tuple[_Index, dict[tuple[Node, Node, Node], set[str]]]:
     """The triples of every named graph, since entity labels and article facts live apart.
 
     Also which article graphs state each relation, so that a relation read without evidence
     still belongs to its article (for the page's article filter).
     """
+    index = _Index()
     sources: dict[tuple[Node, Node, Node], set[str]] = defaultdict(set)
     if not hasattr(graph, "quads"):
-        return graph, sources
-    union = Graph()
+        for s, p, o in graph.triples((None, None, None)):
+            index.add(s, p, o)
+        return index, sources
     for s, p, o, ctx in graph.quads((None, None, None, None)):
-        union.add((s, p, o))
-        name = str(getattr(ctx, "identifier", ctx))
-        if p in _PRED_BY_IRI and name.startswith(_ARTICLE_GRAPH):
-            sources[(s, p, o)].add(name[len(_ARTICLE_GRAPH) :])
-    return union, sources
+        index.add(s, p, o)
+        if p in _PRED_BY_IRI:
+            name = str(getattr(ctx, "identifier", ctx))
+            if name.startswith(_ARTICLE_GRAPH):
+                sources[(s, p, o)].add(name[len(_ARTICLE_GRAPH) :])
+    return index, sources
 
 
 class _Reader:
     """One pass over the triples that matter, indexed by subject."""
 
-    def __init__(self, graph: Graph, sources: Mapping[tuple[Node, Node, Node], set[str]]) -> None:
+    def __init__(self, graph: _Index, sources: Mapping[tuple[Node, Node, Node], set[str]]) -> None:
         self.g = graph
         self.sources = sources
         self.types: dict[Node, str] = {}
@@ -170,7 +204,8 @@ class _Reader:
             if t is None:
                 continue
             old = self.types.get(s)
-            if old is None or _GENERIC.get(t, 1) > _GENERIC.get(old, 1):
+            # the most specific class wins; between two specific ones, the same one every time
+            if old is None or (_GENERIC.get(t, 1), t) > (_GENERIC.get(old, 1), old):
                 self.types[s] = t
         self.titles: dict[Node, str] = {}
         self.article_ids: dict[Node, str] = {}
@@ -230,13 +265,15 @@ class _Reader:
     def _add_evidence(self, net: nx.MultiDiGraph) -> None:
         """Fold Evidence nodes into the sentences of the entity or edge they support."""
         g = self.g
-        for ev in set(g.subjects(ZHKG.article, None)):
+        for ev in g.subjects(ZHKG.article):
             art = g.value(ev, ZHKG.article)
             if art is None:
                 continue
             art_id = self.article_ids.get(art) or _local(art)
             text = _text(g.value(ev, ZHKG.sentence)) or _text(g.value(ev, ZHKG.anchorText))
-            start = g.value(ev, ZHKG.sentenceStart) or g.value(ev, ZHKG.startOffset)
+            start = g.value(ev, ZHKG.sentenceStart)
+            if start is None:  # not `or`: a Literal 0 is falsy
+                start = g.value(ev, ZHKG.startOffset)
             record = {
                 "text": text[:MAX_SENTENCE_CHARS],
                 "article": art_id,

@@ -299,3 +299,9 @@ def test_unknown_rdf_suffix(tmp_path: Path) -> None:
     bad.write_text("a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown RDF file type"):
         view.load_network(rdf=bad)
+
+
+def test_empty_network_still_makes_a_page(tmp_path: Path) -> None:
+    out = view.write_page(nx.MultiDiGraph(), tmp_path / "empty.html")
+    payload = page_payload(out.read_text(encoding="utf-8"))
+    assert payload["nodes"] == [] and payload["legend"] == [] and payload["articles"] == []

@@ -249,6 +249,7 @@ def policy_trigger_kind(verb: str) -> str:
 # -- company enumerations -----------------------------------------------------------------------
 
 _ENUMERATION = re.compile(rf"等[{_DIGITS}余多]*(?:户|家|个|所)?(?:企业|公司|厂家|单位)")
+_GROUP_STEM = re.compile("(?:集团|控股)$")
 _COMPANY_SUFFIX = re.compile("(?:股份有限公司|有限责任公司|有限公司|集团|公司)$")
 
 
@@ -350,7 +351,7 @@ def brand_candidates(text: str, words: Sequence[tuple[str, int, int]]) -> list[C
     out: list[Candidate] = []
     industries = names.industries()
     freq = segment.tokenizer().FREQ
-    for (w1, s1, _e1), (w2, _s2, e2) in zip(words, words[1:]):
+    for (w1, s1, _e1), (w2, _s2, e2) in zip(words, words[1:], strict=False):
         if (
             w2 in industries
             and 2 <= len(w1) <= 3
@@ -361,6 +362,112 @@ def brand_candidates(text: str, words: Sequence[tuple[str, int, int]]) -> list[C
         ):
             out.append(Candidate(s1, e2, "Company", "pattern:brand-industry", 0.6, LEXICON))
     return out
+
+
+# 成立某某领导小组: a body that the article says was set up, named up to its ending.
+_SET_UP = re.compile(
+    r"(?:成立|设立|组建|成立了|组建了)"
+    r"([^\W的了在]{2,40}?(?:领导小组|工作专班|专班|工作组|指挥部|委员会|保障组|办公室))(?=[，。；、,;]|$)"
+)
+
+
+def setup_body_candidates(text: str, start: int, end: int) -> list[Candidate]:
+    return [
+        Candidate(m.start(1), m.end(1), "GovernmentBody", "pattern:body-set-up", 0.75, PATTERN)
+        for m in _SET_UP.finditer(text, start, end)
+    ]
+
+
+# 甲和乙与丙丁合作: the parties of a cooperation, at the start of a clause.
+_PARTIES = re.compile(
+    r"(?:^|(?<=[，。；：,;:]))(?P<left>[^，。；：,;:与]{2,24}?)与(?P<right>[^，。；：,;:与]{2,24}?)"
+    r"(?:开展了?[^，。；：]{0,2}|进行|签署|签订|达成|深化|加强|全面|战略)?(?:合作|对接|签约)"
+)
+_PARTY = re.compile(r"[\u4e00-\u9fff]{2,8}")
+_NOT_A_PARTY = re.compile("[的了在是将把对为从向我你他她它们这那其该各等]")
+
+
+def party_candidates(text: str, start: int, end: int, stems: set[str]) -> list[Candidate]:
+    """Names on both sides of 与 in a cooperation clause; lists split at 和/、/及, and names run
+    together split where a known company's stem starts again (甲红旗甲轿车)."""
+    out: list[Candidate] = []
+    for m in _PARTIES.finditer(text, start, end):
+        for side in ("left", "right"):
+            pos = m.start(side)
+            for piece in re.split("(和|、|及)", m.group(side)):
+                if piece in ("和", "、", "及"):
+                    pos += len(piece)
+                    continue
+                for s, e in _split_by_stems(piece, stems):
+                    name = piece[s:e]
+                    if _plausible_party(name, stems):
+                        out.append(
+                            Candidate(
+                                pos + s,
+                                pos + e,
+                                "Company",
+                                "pattern:cooperation-party",
+                                0.6,
+                                TAGGER,
+                            )
+                        )
+                pos += len(piece)
+    return out
+
+
+def _plausible_party(name: str, stems: set[str]) -> bool:
+    """A name, not a phrase: a known group's stem, a firm's ending, or a word the dictionary
+    does not know (推进, 积极推介 are all dictionary words; 某某车架 is not)."""
+    if not _PARTY.fullmatch(name) or _NOT_A_PARTY.search(name) or _GENERIC_HEAD.search(name):
+        return False
+    if any(name.startswith(st) for st in stems) or name[-2:] in names.industries():
+        return True
+    if gazetteer.org_suffix_type(name) is not None:
+        return True
+    # the dictionary breaks an unknown name into single characters
+    words = list(segment.tokenizer().cut(name, HMM=False))
+    return any(len(a) == 1 and len(b) == 1 for a, b in zip(words, words[1:], strict=False))
+
+
+_GENERIC_HEAD = re.compile("企业|部门|单位|机构|方面|地区|行业|产业|项目")
+
+
+def _split_by_stems(piece: str, stems: set[str]) -> list[tuple[int, int]]:
+    cuts = sorted({i for st in stems for i in _find_all(piece, st) if i > 0})
+    bounds = [0, *cuts, len(piece)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b - a >= 2]
+
+
+def _find_all(text: str, sub: str) -> list[int]:
+    out, i = [], text.find(sub)
+    while i >= 0:
+        out.append(i)
+        i = text.find(sub, i + 1)
+    return out
+
+
+def fill_list_gaps(text: str, chosen: list[Candidate]) -> list[Candidate]:
+    """In a list of companies before 等企业, a stretch left between two companies is one too."""
+    extra: list[Candidate] = []
+    companies = sorted((c for c in chosen if c.type == "Company"), key=lambda c: c.start)
+    for a, b in zip(companies, companies[1:], strict=False):
+        gap = text[a.end : b.start]
+        if 2 <= len(gap) <= 6 and _all_han(text, a.end, b.start) and not _NOT_A_PARTY.search(gap):
+            tail = _ENUMERATION.match(text, _list_end(text, companies, b))
+            if tail:
+                extra.append(
+                    Candidate(a.end, b.start, "Company", "pattern:enumeration", 0.6, PATTERN)
+                )
+    return chosen + extra
+
+
+def _list_end(text: str, companies: list[Candidate], c: Candidate) -> int:
+    """Where a run of adjacent companies starting at `c` ends."""
+    end = c.end
+    for d in companies:
+        if d.start == end:
+            end = d.end
+    return end
 
 
 def _all_han(text: str, s: int, e: int) -> bool:
@@ -638,7 +745,17 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
         cands += enumeration_candidates(text, s, e, {w[2] for w in ws}, {w[1] for w in ws})
         cands += company_suffix_candidates(text, ws)
         cands += brand_candidates(text, ws)
-    chosen = propagate(text, merge(_trim_places(text, cands)), bounds)
+        cands += setup_body_candidates(text, s, e)
+    stems = {
+        text[c.start : c.end][: m.start()]
+        for c in cands
+        if c.type == "Company"
+        and (m := _GROUP_STEM.search(text[c.start : c.end])) is not None
+        and m.start() >= 2
+    }
+    for s, e in sentences:
+        cands += party_candidates(text, s, e, stems)
+    chosen = propagate(text, fill_list_gaps(text, merge(_trim_places(text, cands))), bounds)
     return _to_mentions(doc, chosen, sentences)
 
 

@@ -152,3 +152,20 @@ def test_closed_store() -> None:
     st.close()
     with pytest.raises(StoreError, match="closed"):
         st.count()
+
+
+def test_a_mentioned_china_tops_the_chain() -> None:
+    doc_id, text = "cn", "中华人民共和国辽宁省发布通知。"
+    from _kg import mention
+    cn = mention(doc_id, text, "中华人民共和国", "Country", key="CN")
+    ln = mention(doc_id, text, "辽宁省", "Province", key="210000")
+    iris = {cn: ID + "place/china", ln: ID + "place/210000"}
+    with Store.open(None) as st:
+        st.replace_articles([(doc_id, "h", rdf.article_nquads(
+            Extraction(Document(doc_id, text), (cn, ln), ()), iris))])
+        st.refresh_entities(canonical_name, FakeGazetteer())
+        assert _select(st, "SELECT ?b WHERE { id:place\\/210000 zhkg:partOf ?b }") == [
+            (ID + "place/china",)]
+        assert _select(st, "SELECT ?l WHERE { id:place\\/china rdfs:label ?l }") == [
+            ("中华人民共和国",)]
+        assert _select(st, "SELECT ?c WHERE { id:place\\/china zhkg:isoCode ?c }") == [("CN",)]

@@ -169,8 +169,9 @@ def _write_jsonld(triples: Iterable[ox.Triple], out: IO[str]) -> None:
         expanded = json.loads(ox.serialize(chunk, format=ox.RdfFormat.JSON_LD) or b"[]")
         nodes = expanded["@graph"] if isinstance(expanded, dict) else expanded
         for node in nodes:
-            text = json.dumps(compactor.node(node), ensure_ascii=False, indent=1)
-            out.write(("" if first else ",\n  ") + text.replace("\n", "\n  "))
+            # One node per line: diffable, and without `indent` json uses its C encoder (5x).
+            text = json.dumps(compactor.node(node), ensure_ascii=False, separators=(",", ":"))
+            out.write(("" if first else ",\n  ") + text)
             first = False
 
     chunk: list[ox.Triple] = []

@@ -47,6 +47,8 @@ _SKOS_ALT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
 _XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 _ZHKG = str(ZHKG._NS)
 _CONTENT_HASH = ox.NamedNode(_ZHKG + "contentHash")
+_ADCODE = ox.NamedNode(_ZHKG + "adcode")
+_ISO_CODE = ox.NamedNode(_ZHKG + "isoCode")
 _ENTITIES = ox.NamedNode(str(ENTITIES_GRAPH))
 _META = ox.NamedNode(str(META_GRAPH))
 _NOT_ENTITIES = {"Article", "Evidence"}
@@ -272,24 +274,21 @@ class Store:
         adcodes: dict[str, set[str]] = defaultdict(set)
         iso: dict[str, set[str]] = defaultdict(set)
         zhkg_len = len(_ZHKG)
-        for q in store.quads_for_pattern(None, None, None, None):
-            g = q.graph_name
-            if not (isinstance(g, ox.NamedNode) and g.value.startswith(_ARTICLE_GRAPH_PREFIX)):
-                continue
-            s = q.subject
-            if not isinstance(s, ox.NamedNode):
-                continue
-            p = q.predicate.value
-            if q.predicate == _RDF_TYPE:
+        # Four predicate scans (the POS index) rather than a pass over every quad.
+        for predicate, into in ((_RDF_TYPE, types), (_SKOS_ALT, names), (_ADCODE, adcodes),
+                                (_ISO_CODE, iso)):
+            for q in store.quads_for_pattern(None, predicate, None, None):
+                g = q.graph_name
+                s = q.subject
+                if not (isinstance(g, ox.NamedNode) and g.value.startswith(_ARTICLE_GRAPH_PREFIX)
+                        and isinstance(s, ox.NamedNode)):
+                    continue
                 o = _value(q.object)
-                if o.startswith(_ZHKG) and o[zhkg_len:] not in _NOT_ENTITIES:
-                    types[s.value].add(o[zhkg_len:])
-            elif q.predicate == _SKOS_ALT:
-                names[s.value].add(_value(q.object))
-            elif p == _ZHKG + "adcode":
-                adcodes[s.value].add(_value(q.object))
-            elif p == _ZHKG + "isoCode":
-                iso[s.value].add(_value(q.object))
+                if predicate == _RDF_TYPE:
+                    if not o.startswith(_ZHKG) or o[zhkg_len:] in _NOT_ENTITIES:
+                        continue
+                    o = o[zhkg_len:]
+                into[s.value].add(o)
 
         quads: list[ox.Quad] = []
         entity_of_adcode = {min(codes): e for e, codes in sorted(adcodes.items())}

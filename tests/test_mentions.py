@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from zhkg import segment
 from zhkg.mentions import Candidate, find_mentions, merge, policy_candidates, slogan_candidates
 from zhkg.model import Document
 
@@ -71,7 +72,8 @@ def test_generic_policy_words_are_not_policies() -> None:
 
 def test_numbered_slogans() -> None:
     text = "坚持三去一降一补，推动一一落实。"
-    found = [text[c.start : c.end] for c in slogan_candidates(text, 0, len(text))]
+    bounds = {b for _, s, e in segment.words(text) for b in (s, e)}
+    found = [text[c.start : c.end] for c in slogan_candidates(text, 0, len(text), bounds)]
     assert found == ["三去一降一补"]
 
 

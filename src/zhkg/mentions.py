@@ -101,15 +101,20 @@ def byline_candidates(text: str) -> list[Candidate]:
 
 
 def post_candidates(
-    text: str, start: int, end: int, tagged: Sequence[Candidate]
+    text: str, start: int, end: int, tagged: Sequence[Candidate], places: Sequence[Candidate] = ()
 ) -> list[Candidate]:
-    """Post titles, and the name right after a post chain as an Official."""
+    """Post titles, and the name right after a post chain as an Official.
+
+    A title never starts inside a place name: in 杭州市委书记 the 州 is the city's, and the post is
+    市委书记 (sharing the 市 with 杭州市)."""
     out: list[Candidate] = []
+    place_spans = [(p.start, p.end) for p in places if start <= p.start < end]
     persons = {(c.start, c.end) for c in tagged if c.type == "Person"}
     non_person = [(c.start, c.end) for c in tagged if c.type != "Person"]
     freq = segment.tokenizer().FREQ
-    for m in gazetteer.post_pattern().finditer(text, start, end):
-        if m.end() - m.start() < 2:
+    for found in gazetteer.post_pattern().finditer(text, start, end):
+        m = _post_outside_places(found, text, place_spans)
+        if m is None or m.end() - m.start() < 2:
             continue
         post = Candidate(m.start(), m.end(), "Post", "pattern:post-title", 0.85, PATTERN)
         # a bare two-character title (代表, 委员, 主任) is a post only with a holder named after it
@@ -133,6 +138,16 @@ def post_candidates(
                 )
             )
     return out
+
+
+def _post_outside_places(
+    m: re.Match[str], text: str, places: Sequence[tuple[int, int]]
+) -> re.Match[str] | None:
+    for ps, pe in places:
+        if ps < m.start() < pe:
+            cut = pe - 1 if text[pe - 1] in "省市县区州" else pe
+            return gazetteer.post_pattern().fullmatch(text, cut, m.end())
+    return m
 
 
 # -- policy titles ------------------------------------------------------------------------------
@@ -193,7 +208,10 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
     if _TAIL is None:
         _TAIL = _policy_tail_regex()
     out: list[Candidate] = []
+    consumed = start
     for trig in _TRIGGER.finditer(text, start, end):
+        if trig.start() < consumed:
+            continue  # a verb inside a title already read (…实施意见, 落实…的通知)
         # the region runs from the verb to the end of the clause
         stop = _CLAUSE_END.search(text, trig.end(), end)
         region_end = stop.start() if stop else end
@@ -204,6 +222,7 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
             pos = nxt.end()
             nxt = _TRIGGER.match(text, pos, region_end)
         piece_start = pos
+        consumed = region_end
         for tail in _TAIL.finditer(text, pos, region_end):
             after = text[tail.end() : tail.end() + 1]
             last = tail.end() >= region_end or not _TAIL.search(text, tail.end(), region_end)
@@ -564,16 +583,19 @@ def zone_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
 _LOCAL_BODY = re.compile(
     "(?:省委|市委|县委|区委|州委|省政府|市政府|县政府|区政府|人民政府|人大常委会|政协|纪委|监委"
     # a department in the place: 某市财政局, 某地工信部门 (a short name, then a body ending)
-    r"|[省市县区]?[^\W的和与及在对为将把了从向等]{1,5}?(?:部门|委员会|局|厅|办公室|办))"
+    r"|[省市县区]?[^\W的和与及在对为将把了从向等]{1,5}?(?:部门|委员会|局|厅|办公室))"
 )
 
 
-def local_body_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
-    """A place name followed by a party committee or government (某市委, 某省人民政府)."""
+def local_body_candidates(
+    text: str, places: Sequence[Candidate], bounds: set[int]
+) -> list[Candidate]:
+    """A place name followed by a party committee, a government or a department (某市委,
+    某省人民政府, 某市财政局), ending where a word ends."""
     out: list[Candidate] = []
     for p in places:
         m = _LOCAL_BODY.match(text, p.end - 1 if text[p.end - 1] in "省市县区州" else p.end)
-        if not m:
+        if not m or m.end() not in bounds:
             continue
         # 某市 + 市委 share the 市: "某市委"
         if text[m.end() : m.end() + 2] in ("书记", "常委") or text[m.end() : m.end() + 3] in (
@@ -736,10 +758,10 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     places = [c for c in lexical if c.method == "gazetteer"]
     cands: list[Candidate] = [*lexical, *byline_candidates(text)]
     cands += zone_candidates(text, places)
-    cands += local_body_candidates(text, places)
+    cands += local_body_candidates(text, places, bounds)
     cands += _with_place_prefix(text, [c for ts in tagged for c in ts], places)
     for (s, e), ws, ts in zip(sentences, words, tagged, strict=True):
-        cands += post_candidates(text, s, e, ts)
+        cands += post_candidates(text, s, e, ts, places)
         cands += policy_candidates(text, s, e)
         cands += slogan_candidates(text, s, e, bounds)
         cands += enumeration_candidates(text, s, e, {w[2] for w in ws}, {w[1] for w in ws})

@@ -174,3 +174,11 @@ def test_cli_remove(tmp_path: Path) -> None:
     assert labels == {ID + "org/beifang-steel"}
     nt = (tmp_path / "graph.nt").read_text(encoding="utf-8")
     assert "wang-jianguo" not in nt and "beifang-steel" in nt
+
+
+def test_table_clips_long_values(build_dir: Path) -> None:
+    table = run(build_dir / "store", "SELECT DISTINCT ?s WHERE { ?e zhkg:sentence ?s }", "table")
+    lines = table.splitlines()[2:-1]
+    assert lines and all(line.endswith("…") for line in lines if len(line) > 30)
+    full = rows(build_dir, "SELECT DISTINCT ?s WHERE { ?e zhkg:sentence ?s }")
+    assert max(len(r["s"]) for r in full) > 30  # csv keeps whole values

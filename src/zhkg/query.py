@@ -8,8 +8,8 @@ packaged queries do. Packaged queries live in `zhkg/queries/*.rq`; the first com
 is its description.
 Values for a query's variables come from `bindings` (the CLI's `--bind NAME=VALUE`).
 
-Output: `table` (aligned, for people), `csv`, `tsv` and `json` (SPARQL 1.1 Query Results formats);
-CONSTRUCT and DESCRIBE print Turtle whatever the format.
+Output: `table` (aligned, for people; long values clipped), `csv`, `tsv` and `json` (SPARQL 1.1
+Query Results formats); CONSTRUCT and DESCRIBE print Turtle whatever the format.
 """
 
 from __future__ import annotations
@@ -162,9 +162,27 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
+#: A table cell shows at most this many terminal columns (csv/tsv/json give whole values).
+TABLE_CELL_WIDTH = 60
+
+
+def _clip(text: str) -> str:
+    if _width(text) <= TABLE_CELL_WIDTH:
+        return text
+    out, used = [], 0
+    for c in text:
+        w = _width(c)
+        if used + w > TABLE_CELL_WIDTH - 1:
+            break
+        out.append(c)
+        used += w
+    return "".join(out) + "…"
+
+
 def _table(solutions: ox.QuerySolutions) -> str:
     names = [v.value for v in solutions.variables]
-    rows = [[_short(sol[i]).replace("\n", " ") for i in range(len(names))] for sol in solutions]
+    rows = [[_clip(_short(sol[i]).replace("\n", " ")) for i in range(len(names))]
+            for sol in solutions]
     widths = [max([_width(n), *(_width(r[i]) for r in rows)]) for i, n in enumerate(names)]
     lines = ["  ".join(_pad(n, w) for n, w in zip(names, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]

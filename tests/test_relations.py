@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from zhkg.model import Document
 from zhkg.pipeline import extract_document
 
@@ -67,3 +70,24 @@ def test_every_relation_has_in_bounds_evidence() -> None:
         assert 0 <= r.evidence.start < r.evidence.end <= len(text)
         assert r.evidence.sentence_start <= r.evidence.start
         assert r.evidence.method
+
+
+_HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+# characters that make the patterns fire: punctuation, post and body endings, policy words
+_NEWSY = st.sampled_from(
+    list("，。；：、“”（）市省县区委书记长局公司集团")
+    + list("制定出台实施方案通知措施与和合作记者摄")
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.one_of(_HAN, _NEWSY, st.characters()), max_size=300))
+def test_arbitrary_unicode_never_crashes_and_offsets_index_the_text(text: str) -> None:
+    ex = extract_document(Document("fuzz", text))
+    for m in ex.mentions:
+        assert text[m.start : m.end] == m.text
+        assert m.evidence.sentence_start <= m.start <= m.end <= m.evidence.sentence_end
+    for r in ex.relations:
+        assert 0 <= r.evidence.start <= r.evidence.end <= len(text)
+        assert r.object in ex.mentions
+        assert r.subject is None or r.subject in ex.mentions

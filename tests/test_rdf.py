@@ -15,7 +15,7 @@ from rdflib.namespace import SKOS
 
 from zhkg import rdf
 from zhkg.errors import ZhkgError
-from zhkg.model import Document, Extraction
+from zhkg.model import Document, Evidence, Extraction, Mention
 from zhkg.namespace import ZHKG
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -164,3 +164,27 @@ def test_most_specific() -> None:
     assert rdf.most_specific(["Place", "City"]) == ["City"]
     assert rdf.most_specific(["Organization", "Company", "Person"]) == ["Company", "Person"]
     assert rdf.most_specific(["Official", "Person"]) == ["Official"]
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=_TEXT, data=st.data())
+def test_any_text_and_spans_give_valid_nquads(text: str, data: st.DataObject) -> None:
+    """Quotes, backslashes, newlines and control characters in text or ids never break N-Quads."""
+    doc_id = data.draw(st.text(min_size=1, max_size=10), label="doc_id")
+    mentions = []
+    for _ in range(data.draw(st.integers(0, 4), label="n")):
+        start = data.draw(st.integers(0, len(text) - 1))
+        end = data.draw(st.integers(start + 1, len(text)))
+        ev = Evidence(doc_id, start, end, 'm"\\\n', 0.5, 0, len(text))
+        mentions.append(Mention(text[start:end], "Company", ev))
+    iris = {m: f"{ID}org/{i}" for i, m in enumerate(mentions)}
+    ex = Extraction(Document(doc_id, text, title=text), tuple(mentions), ())
+    quads = list(ox.parse(rdf.article_nquads(ex, iris), ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(rdf.article_graph(ex, iris))
+    anchors = {q.object.value for q in quads if q.predicate.value == str(ZHKG.anchorText)}
+    assert anchors == {m.text for m in mentions}
+    ids = [q.object.value for q in quads if q.predicate.value == "https://schema.org/identifier"]
+    assert ids == [doc_id]

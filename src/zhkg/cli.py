@@ -1,8 +1,8 @@
 """The command line: parse arguments, call the library, turn errors into messages.
 
-Exit status: 0 everything processed; 1 some inputs were skipped (the rest written) or the command
-failed; 2 usage error (click's own). Library errors (`ZhkgError`) print one line on stderr; any other
-exception is a bug and shows its traceback only with `--debug`.
+Exit status: 0 everything processed; 1 some inputs were skipped (the rest written) or the
+command failed; 2 usage error (click's own). Library errors (`ZhkgError`) print one line on
+stderr; any other exception is a bug and shows its traceback only with `--debug`.
 """
 
 from __future__ import annotations

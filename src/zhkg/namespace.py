@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-#: Where entity, article and graph IRIs live. Stable: the same name gives the same IRI in every build.
+#: Where entity, article and graph IRIs live; the same name gives the same IRI in every build.
 BASE = "https://w3id.org/zhkg/"
 ID = Namespace(BASE + "id/")
 ARTICLE = Namespace(BASE + "article/")

@@ -18,6 +18,10 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
+# Lint and types first, so pytest's summary stays the last thing printed.
+.venv/bin/ruff check src tests benches
+.venv/bin/mypy
+
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -27,10 +27,10 @@ Printed:
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,28 +162,47 @@ def store_load(out: Path) -> tuple[int, float]:
     return triples, secs
 
 
-def query_latency(out: Path) -> list[tuple[str, float, int]]:
-    from zhkg.query import execute, packaged_queries
+QUERY_CHILD = r"""
+import json, statistics, sys, time
+from zhkg.query import execute
+from zhkg.store import Store
+store_path, name, bindings = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with Store.open(store_path, read_only=True) as store:
+    times, rows = [], 0
+    for _ in range(5):
+        t0 = time.perf_counter()
+        text = execute(store, name, "json", bindings or None)
+        times.append(time.perf_counter() - t0)
+        rows = len(json.loads(text)["results"]["bindings"])
+print(json.dumps([statistics.median(times), rows]))
+"""
+
+
+def query_latency(out: Path, timeout: float) -> Iterator[tuple[str, float | None, int]]:
+    """(name, median seconds or None if over `timeout`, rows) of each packaged query.
+
+    Each query runs in its own process, so one that runs away is stopped at `timeout`."""
+    from zhkg.query import packaged_queries
     from zhkg.store import Store
 
-    results = []
     with Store.open(out / "store", read_only=True) as store:
         some_article = next(iter(store.article_hashes()), "")
         busiest = list(store.query(
             "SELECT ?name (COUNT(*) AS ?n) WHERE { ?st rdf:subject ?s . ?s rdfs:label ?name }"
             " GROUP BY ?name ORDER BY DESC(?n) LIMIT 1"))
         subject = busiest[0]["name"].value if busiest else ""
-        bindings = {"article": {"id": some_article}, "why": {"subject": subject}}
-        for name in packaged_queries():
-            times = []
-            rows = 0
-            for _ in range(5):
-                t0 = time.perf_counter()
-                text = execute(store, name, "json", bindings.get(name))
-                times.append(time.perf_counter() - t0)
-                rows = len(json.loads(text)["results"]["bindings"])
-            results.append((name, statistics.median(times), rows))
-    return results
+    bindings = {"article": {"id": some_article}, "why": {"subject": subject}}
+    for name in packaged_queries():
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", QUERY_CHILD, str(out / "store"), name,
+                 json.dumps(bindings.get(name, {}), ensure_ascii=False)],
+                capture_output=True, text=True, timeout=timeout, check=True)
+        except subprocess.TimeoutExpired:
+            yield name, None, 0
+            continue
+        secs, rows = json.loads(done.stdout.strip().splitlines()[-1])
+        yield name, secs, rows
 
 
 def main() -> None:
@@ -195,7 +214,11 @@ def main() -> None:
     ap.add_argument("--page", action="store_true", help="Also draw the page (not by default).")
     ap.add_argument("--keep", type=Path, default=None, help="Build here and keep it.")
     ap.add_argument("--no-queries", action="store_true")
+    ap.add_argument("--query-timeout", type=float, default=60.0,
+                    help="Seconds before a packaged query is reported as too slow.")
     args = ap.parse_args()
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
@@ -229,8 +252,11 @@ def main() -> None:
 
         if not args.no_queries:
             print(f"packaged queries on {b['quads']:,} quads (median of 5, JSON results):")
-            for name, secs, rows in query_latency(out):
-                print(f"  {name:20s} {secs * 1000:8.1f} ms  {rows:,} rows")
+            for name, median, rows in query_latency(out, args.query_timeout):
+                if median is None:
+                    print(f"  {name:20s} over {args.query_timeout:.0f} s (stopped)")
+                else:
+                    print(f"  {name:20s} {median * 1000:8.1f} ms  {rows:,} rows")
 
 
 if __name__ == "__main__":

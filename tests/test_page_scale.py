@@ -71,3 +71,18 @@ def test_the_page_reads_a_bounded_sample_of_evidence(store: Any,
         assert len({s["article"] for s in data["sentences"]}) <= 1
         # The sample is the node's first article, so its sentences open the full list.
         assert data["sentences"] == full.nodes[n]["sentences"][: len(data["sentences"])]
+
+
+@pytest.mark.parametrize("extra", [1, 2, 5])
+def test_with_room_left_the_most_connected_articles_are_drawn_too(
+        store: Any, extra: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every entity fits, and `extra` places are left for articles: the page picks the same ones.
+    monkeypatch.setattr(pipeline, "SMALL_STORE_QUADS", 0)
+    max_nodes = pipeline._entity_count(store) + extra
+    selected = view.graph_to_network(pipeline.page_graph(store, max_nodes=max_nodes),
+                                     max_nodes=max_nodes)
+    nodes, edges = picture(selected)
+    want_nodes, want_edges = picture(whole(store, max_nodes))
+    assert sum(1 for d in nodes.values() if d["type"] == view.ARTICLE) == min(extra, 2)
+    assert nodes == want_nodes
+    assert edges == want_edges

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,9 +286,15 @@ def _engine(engine: str, jobs: int | None, scheduler: str | None) -> Any:
 
 
 #: On a page of a large store, the evidence of a node or edge is read from this many of its
-#: articles (the first by id, the ones the page lists first): the page shows a few sentences, and
-#: an entity named in 50,000 articles must not pull 50,000 evidence nodes out of the store.
-PAGE_EVIDENCE_ARTICLES = 20
+#: articles (the first by graph IRI, which the page lists first): the page shows
+#: `zhkg.view.MAX_SENTENCES` sentences, each article gives at least one, and an entity named in
+#: 50,000 articles must not pull 50,000 evidence nodes out of the store.
+PAGE_EVIDENCE_ARTICLES = 5
+#: A store this small is read whole for the page (when it has no more entities than the page).
+SMALL_STORE_QUADS = 100_000
+#: Evidence properties the page reads (the rest, offsets' ends, methods, PROV, stay in the store).
+_PAGE_EVIDENCE = ("article", "sentence", "anchorText", "sentenceStart", "startOffset", "denotes",
+                  "supports")
 
 
 def write_page_from_store(store: Any, path: Path, *, max_nodes: int | None = 2000) -> None:
@@ -297,8 +303,7 @@ def write_page_from_store(store: Any, path: Path, *, max_nodes: int | None = 200
     The selection is computed in the store (SPARQL), and only what the page draws is read out of
     it: the kept nodes' types, labels and coordinates, the relations among them, and a bounded
     sample of their evidence. Reading the whole store into rdflib instead takes minutes and
-    gigabytes at 100k articles. A store with no more entities than `max_nodes` is read whole (it
-    is small), which draws every entity and lets the page pick the most connected articles.
+    gigabytes at 100k articles. A small store is read whole.
     """
     from zhkg import view
 
@@ -315,10 +320,13 @@ def page_graph(store: Any, *, max_nodes: int | None = 2000) -> Any:
     `PAGE_EVIDENCE_ARTICLES` of its articles.
     """
 
-    if max_nodes is None or _entity_count(store) <= max_nodes:
+    if max_nodes is None or (store.count() <= SMALL_STORE_QUADS
+                             and _entity_count(store) <= max_nodes):
         return _dataset(store.quads())
     keep = _most_connected_entities(store, max_nodes)
-    return _dataset(_page_quads(store, keep))
+    room = max_nodes - len(keep)
+    linked = _most_connected_articles(store, room) if room > 0 else []
+    return _dataset(_page_quads(store, keep, linked))
 
 
 def _dataset(quads: Iterable[Any]) -> Any:
@@ -378,8 +386,23 @@ def _most_connected_entities(store: Any, limit: int) -> list[str]:
     return ranked
 
 
-def _page_quads(store: Any, keep: list[str]) -> Iterator[Any]:
-    """The quads the page needs about the kept entities (see `page_graph`)."""
+def _most_connected_articles(store: Any, limit: int) -> list[str]:
+    """The `limit` articles with most distinct links to entities, ties by IRI (as `zhkg.view`)."""
+    from zhkg.namespace import ZHKG
+
+    _, predicates = _page_types()
+    rows = store.query(f"""
+        SELECT ?a (COUNT(*) AS ?degree) WHERE {{
+          {{ SELECT DISTINCT ?a ?p ?e WHERE {{
+               VALUES ?p {{ {" ".join(f"<{p}>" for p in predicates)} }}
+               ?a a <{ZHKG.Article}> ; ?p ?e }} }}
+        }}
+        GROUP BY ?a ORDER BY DESC(?degree) STR(?a) LIMIT {int(limit)}""")
+    return [row["a"].value for row in rows]
+
+
+def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iterator[Any]:
+    """The quads the page needs about the kept entities and articles (see `page_graph`)."""
     import pyoxigraph as ox
     from rdflib import RDF
 
@@ -395,6 +418,8 @@ def _page_quads(store: Any, keep: list[str]) -> Iterator[Any]:
     stmt_parts = [ox.NamedNode(str(p)) for p in (RDF.subject, RDF.predicate, RDF.object)]
     article_facts = [ox.NamedNode(str(p)) for p in (RDF.type, SCHEMA.identifier,
                                                     SCHEMA.headline, SCHEMA.datePublished)]
+    evidence_predicates = [ox.NamedNode(str(ZHKG) + p) for p in _PAGE_EVIDENCE]
+    article_predicate = evidence_predicates[0]
     articles: set[ox.NamedNode] = set()
     edges: set[tuple[str, str, str]] = set()
 
@@ -406,10 +431,11 @@ def _page_quads(store: Any, keep: list[str]) -> Iterator[Any]:
         for g in sorted(by_graph)[:PAGE_EVIDENCE_ARTICLES]:
             for q in by_graph[g]:
                 yield q
-                for eq in inner.quads_for_pattern(q.subject, None, None, q.graph_name):
-                    if eq.predicate.value == str(ZHKG.article):
-                        articles.add(eq.object)
-                    yield eq
+                for pred in evidence_predicates:
+                    for eq in inner.quads_for_pattern(q.subject, pred, None, q.graph_name):
+                        if pred == article_predicate:
+                            articles.add(eq.object)
+                        yield eq
 
     for iri in keep:
         node = ox.NamedNode(iri)
@@ -432,6 +458,17 @@ def _page_quads(store: Any, keep: list[str]) -> Iterator[Any]:
                 yield q
         yield from sample(inner.quads_for_pattern(None, denotes, node, None))
 
+    # Articles drawn as nodes: their links to the kept entities, in their graphs.
+    for iri in linked:
+        node = ox.NamedNode(iri)
+        articles.add(node)
+        for q in inner.quads_for_pattern(node, None, None, None):
+            o = q.object
+            if (q.predicate.value in edge_predicates and isinstance(o, ox.NamedNode)
+                    and o.value in kept):
+                edges.add((iri, q.predicate.value, o.value))
+                yield q
+
     for s, p, o in sorted(edges):
         subject, predicate, obj = (ox.NamedNode(x) for x in (s, p, o))
         statements = {q.subject: q.graph_name
@@ -442,7 +479,7 @@ def _page_quads(store: Any, keep: list[str]) -> Iterator[Any]:
                 yield from inner.quads_for_pattern(stmt, None, None, graph)
                 yield from sample(inner.quads_for_pattern(None, supports, stmt, None))
 
-    # The articles the sampled evidence cites: their ids and titles, not their links.
+    # The articles drawn or cited by the sampled evidence: their ids and titles.
     for art in sorted(articles, key=str):
         for pred in article_facts:
             yield from inner.quads_for_pattern(art, pred, None, None)

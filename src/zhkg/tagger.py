@@ -121,8 +121,15 @@ _TRANSLIT = (
 )
 
 
+class _ClassTable(dict[int, str]):
+    """`str.translate` table: characters it does not list (rare symbols) are class "O"."""
+
+    def __missing__(self, key: int) -> str:
+        return "O"
+
+
 def _class_table() -> dict[int, str]:
-    table: dict[int, str] = {}
+    table: dict[int, str] = _ClassTable()
     for cp in range(0x4E00, 0xA000):
         table[cp] = "C"
     for cp in range(ord("0"), ord("9") + 1):
@@ -163,8 +170,7 @@ def features(
     if n == 0:
         return []
     p = "\x02\x02" + text + "\x03\x03"
-    # Character classes: anything not in the table (rare symbols) becomes "O".
-    k = "".join(c if c in "CDNLPSTX" else "O" for c in p.translate(_CLASSES))
+    k = p.translate(_CLASSES)
     c_2, c_1, c0, c1, c2 = p[0:n], p[1 : n + 1], p[2 : n + 2], p[3 : n + 3], p[4 : n + 4]
     cols: list[list[str]] = [
         ["a" + c for c in c_2],
@@ -192,37 +198,43 @@ def features(
 
 def _word_columns(n: int, words: Sequence[tuple[str, int, int]]) -> list[list[str]]:
     """Per-character attributes from the word each character falls in."""
-    pos_of = _jieba_pos()
     shape = ["wS"] * n  # place in word and word length
     wpos = ["pX"] * n  # jieba dictionary tag with the place in the word
     sfx = ["s-"] * n  # suffix class of the word, at its characters
     prev_sfx = ["t-"] * n  # suffix class of the word before, at the first character
     last_kind = "-"
+    cache = _WORD_CACHE
     for w, s, e in words:
         if s < 0 or e > n or e <= s:
             continue
-        ln = e - s
-        kind = _SUFFIXES.get(w) or _SUFFIXES.get(w[-2:]) or _SUFFIXES.get(w[-1:]) or "-"
-        tag = pos_of.get(w, "u" if ln > 1 else "o")
-        if ln == 1:
-            shape[s] = "wS"
-            wpos[s] = "p" + tag + "S"
-            sfx[s] = "s" + kind + "S"
-        else:
-            lb = "3" if ln >= 3 else "2"
-            shape[s] = "wB" + lb
-            wpos[s] = "p" + tag + "B"
-            sfx[s] = "s" + kind + "B"
-            for i in range(s + 1, e - 1):
-                shape[i] = "wM" + lb
-                wpos[i] = "p" + tag + "M"
-                sfx[i] = "s" + kind + "M"
-            shape[e - 1] = "wE" + lb
-            wpos[e - 1] = "p" + tag + "E"
-            sfx[e - 1] = "s" + kind + "E"
+        entry = cache.get((w, e - s))
+        if entry is None:
+            entry = _word_entry(w, e - s)
+        kind, shape[s:e], wpos[s:e], sfx[s:e] = entry
         prev_sfx[s] = "t" + last_kind
         last_kind = kind
     return [shape, wpos, sfx, prev_sfx]
+
+
+_WORD_CACHE: dict[tuple[str, int], tuple[str, list[str], list[str], list[str]]] = {}
+
+
+def _word_entry(w: str, ln: int) -> tuple[str, list[str], list[str], list[str]]:
+    """A word's suffix class and its characters' attributes, computed once per word: words
+    repeat, and building the strings is most of the cost of the word features."""
+    kind = _SUFFIXES.get(w) or _SUFFIXES.get(w[-2:]) or _SUFFIXES.get(w[-1:]) or "-"
+    tag = _jieba_pos().get(w, "u" if ln > 1 else "o")
+    if ln == 1:
+        places, shapes = ["S"], ["wS"]
+    else:
+        lb = "3" if ln >= 3 else "2"
+        places = ["B", *["M"] * (ln - 2), "E"]
+        shapes = ["w" + p + lb for p in places]
+    entry = (kind, shapes, ["p" + tag + p for p in places], ["s" + kind + p for p in places])
+    if len(_WORD_CACHE) > 200_000:
+        _WORD_CACHE.clear()
+    _WORD_CACHE[(w, ln)] = entry
+    return entry
 
 
 def bio_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -243,6 +255,17 @@ def bio_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+_per_thread = threading.local()
+
+
+@lru_cache(maxsize=1)
+def _packaged_model() -> bytes:
+    try:
+        return (resources.files("zhkg") / "data" / MODEL_FILE).read_bytes()
+    except OSError as exc:
+        raise ModelError(f"packaged tagger model {MODEL_FILE} missing: {exc}") from exc
+
+
 class Tagger:
     """A loaded CRF model. Not thread-safe (crfsuite keeps per-call state); one per thread."""
 
@@ -258,23 +281,15 @@ class Tagger:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load tagger model: {exc}") from exc
 
-    _default: Tagger | None = None
-    _default_thread: int | None = None
-    _lock = threading.Lock()
-
     @classmethod
     def default(cls) -> Tagger:
-        """The packaged model, loaded once per process (per thread, since crfsuite is stateful)."""
-        tid = threading.get_ident()
-        with cls._lock:
-            if cls._default is None or cls._default_thread != tid:
-                try:
-                    data = (resources.files("zhkg") / "data" / MODEL_FILE).read_bytes()
-                except OSError as exc:
-                    raise ModelError(f"packaged tagger model {MODEL_FILE} missing: {exc}") from exc
-                cls._default = cls(data)
-                cls._default_thread = tid
-            return cls._default
+        """The packaged model: read once per process, one tagger per thread (crfsuite keeps
+        per-call state, so threads must not share one)."""
+        tagger: Tagger | None = getattr(_per_thread, "tagger", None)
+        if tagger is None:
+            tagger = cls(_packaged_model())
+            _per_thread.tagger = tagger
+        return tagger
 
     def tag(
         self, text: str, words: Sequence[tuple[str, int, int]] | None = None

@@ -186,7 +186,11 @@ def query_latency(out: Path, timeout: float) -> Iterator[tuple[str, float | None
     from zhkg.store import Store
 
     with Store.open(out / "store", read_only=True) as store:
-        some_article = next(iter(store.article_hashes()), "")
+        # An article that states relations, so `article` has rows to return.
+        cited = list(store.query(
+            "SELECT ?id WHERE { ?e zhkg:supports ?st ; zhkg:article ?a . ?a schema:identifier ?id }"
+            " LIMIT 1"))
+        some_article = cited[0]["id"].value if cited else ""
         busiest = list(store.query(
             "SELECT ?name (COUNT(*) AS ?n) WHERE { ?st rdf:subject ?s . ?s rdfs:label ?name }"
             " GROUP BY ?name ORDER BY DESC(?n) LIMIT 1"))

@@ -14,7 +14,7 @@ import heapq
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -72,25 +72,20 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummar
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in EXPORT_NAMES}
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as tmp:
-        work = Path(tmp)
-
-        def triple_lines() -> Iterator[str]:
-            for q in store.quads():
-                yield f"{q.subject} {q.predicate} {q.object} .\n"
-
-        def quad_lines() -> Iterator[str]:
+        # One pass over the store feeds both sorts: iterating the store costs as much as sorting.
+        triple_lines = _ExternalSort(Path(tmp), "nt")
+        quad_lines = _ExternalSort(Path(tmp), "nq")
+        for q in store.quads():
+            spo = f"{q.subject} {q.predicate} {q.object}"
+            triple_lines.add(spo + " .\n")
             # Graph first (then the line), so TriG writes one block per graph.
-            for q in store.quads():
-                spo = f"{q.subject} {q.predicate} {q.object}"
-                if isinstance(q.graph_name, ox.DefaultGraph):
-                    yield "\x00" + spo + " .\n"
-                else:
-                    graph = str(q.graph_name)
-                    yield f"{graph}\x00{spo} {graph} .\n"
-
-        triples = _write_sorted(triple_lines(), paths["graph.nt"], work, unique=True)
-        quads = _write_sorted(quad_lines(), paths["graph.nq"], work, unique=False,
-                              strip_key=True)
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                quad_lines.add("\x00" + spo + " .\n")
+            else:
+                graph = str(q.graph_name)
+                quad_lines.add(f"{graph}\x00{spo} {graph} .\n")
+        triples = triple_lines.write(paths["graph.nt"], unique=True)
+        quads = quad_lines.write(paths["graph.nq"], unique=False, strip_key=True)
     with atomic_write(paths["graph.ttl"], "wb", encoding=None) as f:
         ox.serialize(ox.parse(path=paths["graph.nt"], format=ox.RdfFormat.N_TRIPLES), f,
                      ox.RdfFormat.TURTLE, prefixes=PREFIXES)
@@ -102,53 +97,57 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummar
     return ExportSummary(paths=paths, triples=triples, quads=quads)
 
 
-def _write_sorted(lines: Iterable[str], path: Path, work: Path, *, unique: bool,
-                  strip_key: bool = False) -> int:
-    """Sort `lines` (each ending in a newline) into `path`, atomically; returns lines written.
+class _ExternalSort:
+    """Lines (each ending in a newline) sorted in runs of SORT_RUN_LINES spilled to `work`."""
 
-    Runs of SORT_RUN_LINES are sorted in memory and spilled; the runs are merged. With
-    `strip_key`, everything up to the first NUL of a line is its sort key and is not written.
-    """
-    runs: list[Path] = []
-    buffer: list[str] = []
+    def __init__(self, work: Path, name: str) -> None:
+        self.work = work
+        self.name = name
+        self.runs: list[Path] = []
+        self.buffer: list[str] = []
 
-    def spill() -> None:
-        buffer.sort()
-        run = work / f"run-{len(runs):05d}"
+    def add(self, line: str) -> None:
+        self.buffer.append(line)
+        if len(self.buffer) >= SORT_RUN_LINES:
+            self._spill()
+
+    def _spill(self) -> None:
+        self.buffer.sort()
+        run = self.work / f"{self.name}-{len(self.runs):05d}"
         with open(run, "w", encoding="utf-8") as f:
-            f.writelines(buffer)
-        runs.append(run)
-        buffer.clear()
+            f.writelines(self.buffer)
+        self.runs.append(run)
+        self.buffer.clear()
 
-    for line in lines:
-        buffer.append(line)
-        if len(buffer) >= SORT_RUN_LINES:
-            spill()
-    files = []
-    try:
-        if runs:
-            if buffer:
-                spill()
-            files = [open(run, encoding="utf-8") for run in runs]  # noqa: SIM115
-            merged: Iterable[str] = heapq.merge(*files)
-        else:
-            buffer.sort()
-            merged = buffer
-        count = 0
-        previous = None
-        with atomic_write(path, "w", encoding="utf-8", newline="") as out:
-            for line in merged:
-                if unique and line == previous:
-                    continue
-                previous = line
-                out.write(line[line.index("\x00") + 1 :] if strip_key else line)
-                count += 1
-    finally:
-        for f in files:
-            f.close()
-        for run in runs:
-            run.unlink(missing_ok=True)
-    return count
+    def write(self, path: Path, *, unique: bool, strip_key: bool = False) -> int:
+        """Merge into `path`, atomically; returns lines written. With `strip_key`, everything up
+        to the first NUL of a line is its sort key and is not written."""
+        files = []
+        try:
+            if self.runs:
+                if self.buffer:
+                    self._spill()
+                files = [open(run, encoding="utf-8") for run in self.runs]  # noqa: SIM115
+                merged: Iterable[str] = heapq.merge(*files)
+            else:
+                self.buffer.sort()
+                merged = self.buffer
+            count = 0
+            previous = None
+            with atomic_write(path, "w", encoding="utf-8", newline="") as out:
+                for line in merged:
+                    if unique and line == previous:
+                        continue
+                    previous = line
+                    out.write(line[line.index("\x00") + 1 :] if strip_key else line)
+                    count += 1
+        finally:
+            for f in files:
+                f.close()
+            for run in self.runs:
+                run.unlink(missing_ok=True)
+            self.buffer = []
+        return count
 
 
 def _write_jsonld(triples: Iterable[ox.Triple], out: IO[str]) -> None:

@@ -685,6 +685,7 @@ def _looks_like_body(name: str) -> bool:
     return not (len(found[0]) == 1 and segment.tokenizer().FREQ.get(name[-2:], 0) > 1000)
 
 
+_GENERIC_AFTER = re.compile("企业|行业|产业|零部件|配件|厂家|厂商")
 _PLACE_END = re.compile("[省市县区镇乡村州盟旗岛山江河湖海港湾路街道]$|国$")
 
 # Two bodies the tagger reads as one: 市委市政府, 省委省政府.
@@ -720,12 +721,17 @@ def _tagger_candidates(
     sent = text[s:e]
     local = [(w, ws - s, we - s) for w, ws, we in words]
     out: list[Candidate] = []
+    freq = segment.tokenizer().FREQ
     for t in tagger.tag(sent, local):
         start, end = t.start + s, t.end + s
         name = text[start:end]
         conf = round(t.confidence, 3)
         if t.type == "Post" and not gazetteer.is_post_title(name):
             continue
+        if t.type != "Person" and len(name) == 2 and freq.get(name, 0) > 50:
+            continue  # 青山, 伟业: a common word, not a name
+        if t.type == "Company" and _GENERIC_AFTER.match(text, end):
+            continue  # 某地汽车 + 零部件企业: a kind of firm, not a firm
         if t.type in ("GovernmentBody", "Organization") and not _looks_like_body(name):
             continue  # 新格局, 中央: a tagged body must end like one
         if t.type == "Place" and not _PLACE_END.search(name):

@@ -685,6 +685,7 @@ def _looks_like_body(name: str) -> bool:
     return not (len(found[0]) == 1 and segment.tokenizer().FREQ.get(name[-2:], 0) > 1000)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _GENERIC_AFTER = re.compile("企业|行业|产业|零部件|配件|厂家|厂商")
 _PLACE_END = re.compile("[省市县区镇乡村州盟旗岛山江河湖海港湾路街道]$|国$")
 
@@ -718,7 +719,9 @@ def _tagger_candidates(
 ) -> list[Candidate]:
     """The tagger's names, less what the training data's conventions get wrong for a graph:
     CLUENER marks jobs (记者, 编辑) as positions, so a tagged post must be a post title here."""
-    sent = text[s:e]
+    # the CRF takes UTF-8: a lone surrogate (possible in a Document built in code, never from the
+    # reader) becomes U+FFFD, one character for one, so offsets stay
+    sent = _SURROGATE.sub("\ufffd", text[s:e])
     local = [(w, ws - s, we - s) for w, ws, we in words]
     out: list[Candidate] = []
     freq = segment.tokenizer().FREQ

@@ -1,7 +1,8 @@
 """The hand-written gold of the two seed articles: that it is sound, and the extractor's floors.
 
-The floors are issue 2's (entity P and R >= 0.8, stated-relation recall >= 0.6). Issue 3 raises
-them to 0.9 / 0.9 / 0.8; the measured figures are printed so a run shows how far off that is.
+The floors are issue 3's targets (entity P and R >= 0.9, stated-relation recall >= 0.8), a little
+below what the extractor measures (see benches/ner_eval.py), so a regression fails; the figures
+are printed so a run shows them.
 """
 
 from __future__ import annotations
@@ -139,9 +140,10 @@ def scores(gold: dict[str, Any], seeds: dict[str, Document]) -> Scores:
 
 
 def test_entity_precision_and_recall_floor(scores: Scores) -> None:
-    assert scores.entities.precision >= 0.8, format_report(scores)
-    assert scores.entities.recall >= 0.8, format_report(scores)
+    assert scores.entities.precision >= 0.92, format_report(scores)
+    assert scores.entities.recall >= 0.9, format_report(scores)
 
 
 def test_stated_relation_recall_floor(scores: Scores) -> None:
-    assert scores.relations_stated.recall >= 0.6, format_report(scores)
+    assert scores.relations_stated.recall >= 0.9, format_report(scores)
+    assert scores.relations_stated.precision >= 0.9, format_report(scores)

@@ -96,3 +96,28 @@ def test_page_is_self_contained_utf8(built: Path) -> None:
     import re
 
     assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=[\"']?(?:https?:)?//", html)
+
+
+def test_one_entity_across_articles_with_one_label(tmp_path: Path) -> None:
+    src = tmp_path / "two.jsonl"
+    lines = [
+        {"id": "a", "text": "国家发改委与华远集团签署合作协议。杭州市出台新规。"},
+        {"id": "b", "text": "国家发展和改革委员会表示，华远集团有限公司在杭州投资。"},
+    ]
+    src.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), "utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", str(src), "-o", str(out), "-j", "1", "--no-page"])
+    assert result.exit_code == 0, result.output
+    from zhkg.store import Store
+
+    with Store.open(out / "store", read_only=True) as store:
+        rows = store.query(
+            """PREFIX zhkg: <https://w3id.org/zhkg/ontology#>
+            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT ?e (COUNT(DISTINCT ?a) AS ?n) (SAMPLE(?l) AS ?label) WHERE {
+              ?a zhkg:mentions ?e . ?e rdfs:label ?l .
+              FILTER(?l IN ("国家发展和改革委员会"@zh, "华远集团有限公司"@zh, "杭州市"@zh))
+            } GROUP BY ?e"""
+        )
+        found = {str(r["label"].value): int(r["n"].value) for r in rows}
+    assert found == {"国家发展和改革委员会": 2, "华远集团有限公司": 2, "杭州市": 2}

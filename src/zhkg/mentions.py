@@ -357,6 +357,8 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
             ):
                 start = words[k][1]
                 k -= 1
+        elif _COMPANY_SUFFIX.fullmatch(prev) and j >= 1 and len(words[j - 1][0]) >= 2:
+            start = words[j - 1][1]  # 某某 + 集团 + 有限公司
         elif j >= 2 and _COMPANY_SUFFIX.search(words[j - 1][0]):
             start = words[j - 1][1] if len(words[j - 1][0]) > 2 else words[j - 2][1]
         if we - start >= 4 and text[start] not in _LEAD_FUNCTION:
@@ -530,6 +532,7 @@ def lexicon_candidates(
             or place.level in _BROAD
             or (m.start, m.end) in tagged_places
             or _fits(place, anchors - {place.key} if not m.full else anchors)
+            or (place.level == "city" and not _glued(text, m.end, bounds))
         ):
             continue
         conf = 0.95 if len(m.candidates) == 1 else 0.7
@@ -546,6 +549,20 @@ def lexicon_candidates(
 
 
 _BROAD = ("country", "province")
+# Characters that follow a place name as words of their own (在大连投资, 大连的企业).
+_FUNCTION_CHARS = set("在的和与及是将把对为从向等也都就还又已被让给以于了着过而并或今年月日市")
+
+
+def _glued(text: str, end: int, bounds: set[int]) -> bool:
+    """Whether a name ending at `end` is followed by a lone character that is no word of its own
+    (保定 + 单, 惠民 + 生): the sign that the name was read out of a longer phrase."""
+    nxt = text[end : end + 1]
+    return (
+        bool(nxt)
+        and "\u4e00" <= nxt <= "\u9fff"
+        and end + 1 in bounds
+        and nxt not in _FUNCTION_CHARS
+    )
 
 
 def _fits(place: gazetteer.Place, anchors: set[str]) -> bool:

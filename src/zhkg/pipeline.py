@@ -317,7 +317,8 @@ def page_graph(store: Any, *, max_nodes: int | None = 2000) -> Any:
     Returns an rdflib Dataset (article graphs kept, for the relations' sources) that
     `zhkg.view.graph_to_network(..., max_nodes=max_nodes)` turns into the same network as the
     whole store would, except that a node's or edge's sentences and articles come from at most
-    `PAGE_EVIDENCE_ARTICLES` of its articles.
+    `PAGE_EVIDENCE_ARTICLES` of its articles (its `sentence_count` counts those), and an
+    official's `posts` name only the posts drawn on the page.
     """
 
     if max_nodes is None or (store.count() <= SMALL_STORE_QUADS

@@ -54,9 +54,9 @@ def sorted_lines(store: Store) -> tuple[list[str], list[str]]:
     return sorted(triple_lines), [line for _, line in keyed]
 
 
-#: Lines sorted in memory at a time; a larger store spills sorted runs to disk and merges them,
-#: so exporting 30M quads needs a few hundred MB, not tens of GB.
-SORT_RUN_LINES = 500_000
+#: Lines sorted in memory at a time (two sorts, ~250 bytes a line: ~100 MB); a larger store spills
+#: sorted runs to disk and merges them, so exporting 70M quads needs the same memory as 1M.
+SORT_RUN_LINES = 200_000
 #: Triples handed to pyoxigraph's JSON-LD writer at a time (cut at a subject boundary).
 JSONLD_CHUNK = 20_000
 

@@ -8,14 +8,15 @@ comprehensions over a padded string, which keeps the Python cost per character s
 the speed budget (see benches/ner_eval.py).
 
 One model carries both training corpora. Its labels are CLUENER2020's fine types; People's Daily
-sentences enter with their PER/LOC/ORG mapped onto those labels, and every position carries a
-corpus attribute so that what differs between the two annotation conventions (People's Daily never
-marks posts) lands on that attribute instead of on the names. See src/zhkg/data/TAGGER.md.
+sentences enter with their PER/LOC/ORG mapped onto those labels and with a prefixed copy of every
+attribute, so that what differs between the two annotation conventions (People's Daily never
+marks posts) lands on the copies instead of on the shared weights. See src/zhkg/data/TAGGER.md.
 """
 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -216,10 +217,11 @@ def _word_columns(n: int, words: Sequence[tuple[str, int, int]]) -> list[list[st
     return [shape, wpos, sfx, prev_sfx]
 
 
-_WORD_CACHE: dict[tuple[str, int], tuple[str, list[str], list[str], list[str]]] = {}
+_WordEntry = tuple[str, list[str], list[str], list[str]]
+_WORD_CACHE: dict[tuple[str, int], _WordEntry] = {}
 
 
-def _word_entry(w: str, ln: int) -> tuple[str, list[str], list[str], list[str]]:
+def _word_entry(w: str, ln: int) -> _WordEntry:
     """A word's suffix class and its characters' attributes, computed once per word: words
     repeat, and building the strings is most of the cost of the word features."""
     kind = _SUFFIXES.get(w) or _SUFFIXES.get(w[-2:]) or _SUFFIXES.get(w[-1:]) or "-"
@@ -238,17 +240,26 @@ def _word_entry(w: str, ln: int) -> tuple[str, list[str], list[str], list[str]]:
 
 
 def bio_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(start, end, type) of the B-/I- runs in a tag sequence; a stray I- starts a span."""
+    """(start, end, type) of the entity runs in a BIO or BIOES tag sequence; a stray I- or E-
+    starts a span."""
     spans: list[tuple[int, int, str]] = []
     start = -1
     cur = ""
     for i, lab in enumerate(labels):
-        if lab.startswith("I-") and cur == lab[2:]:
+        head = lab[:2]
+        if cur and (head == "I-" or head == "E-") and lab[2:] == cur:
+            if head == "E-":
+                spans.append((start, i + 1, cur))
+                cur = ""
             continue
         if cur:
             spans.append((start, i, cur))
             cur = ""
-        if lab != "O":
+        if lab == "O":
+            continue
+        if head == "S-" or head == "E-":
+            spans.append((i, i + 1, lab[2:]))
+        else:
             start, cur = i, lab[2:]
     if cur:
         spans.append((start, len(labels), cur))
@@ -320,8 +331,11 @@ class Tagger:
         from zhkg.segment import sentences
 
         out: list[tuple[int, int, str, float]] = []
+        ordered = sorted(words, key=lambda w: w[1])
+        starts = [w[1] for w in ordered]
         for cs, ce in _chunks(text, sentences(text)):
-            sub = [(w, s - cs, e - cs) for w, s, e in words if s >= cs and e <= ce]
+            lo, hi = bisect_left(starts, cs), bisect_left(starts, ce)
+            sub = [(w, s - cs, e - cs) for w, s, e in ordered[lo:hi] if e <= ce]
             out.extend((s + cs, e + cs, lab, p)
                        for s, e, lab, p in self._tag_chunk(text[cs:ce], sub, domain))
         return out

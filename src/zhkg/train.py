@@ -196,6 +196,7 @@ def train(
     os.close(fd)
     try:
         trainer.train(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is package data
         os.replace(tmp, out)
     except Exception as exc:
         Path(tmp).unlink(missing_ok=True)

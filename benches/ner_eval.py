@@ -1,9 +1,12 @@
-"""The name tagger on its held-out test splits, and its speed.
+"""The name tagger and the whole extractor on held-out test splits and the seeds, and speed.
 
     .venv/bin/python benches/ner_eval.py [--data DIR] [--model FILE] [--split test|dev]
 
 Prints exact-span P/R/F1 per label and micro for CLUENER2020 (name, company, government,
-position) and People's Daily (PER, LOC, ORG), then characters per second of tagging on one core:
+position) and People's Daily (PER, LOC, ORG): first the statistical tagger alone, then the whole
+extractor (tagger + gazetteers + patterns + filters, `zhkg.mentions.find_mentions`) with its types
+mapped back to each corpus's labels; then the extractor on the two seed articles against the
+hand-written gold (tests/data/seeds_gold.json); then characters per second of tagging on one core:
 the tagger alone (jieba's words computed beforehand, as the pipeline passes them) and with jieba.
 `score_table` is the reusable part: gold and predicted spans in, a printed table out.
 """
@@ -16,8 +19,34 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from zhkg import train
+from zhkg.evaluate import format_report, load_gold, score_documents
+from zhkg.mentions import find_mentions
+from zhkg.model import PLACE_TYPES, Document
+from zhkg.pipeline import extract_document, extraction_record
+from zhkg.read import iter_documents
 from zhkg.segment import words
 from zhkg.tagger import Tagger
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The extractor's types back to each corpus's labels (issue 3's mapping).
+EXTRACTOR_LABELS = {
+    "cluener": {
+        "Person": "name",
+        "Official": "name",
+        "Company": "company",
+        "GovernmentBody": "government",
+        "Post": "position",
+    },
+    "pd": {
+        "Person": "PER",
+        "Official": "PER",
+        "Company": "ORG",
+        "GovernmentBody": "ORG",
+        "Organization": "ORG",
+        **{t: "LOC" for t in PLACE_TYPES},
+    },
+}
 
 Span = tuple[int, int, str]
 
@@ -48,6 +77,32 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> tuple[float,
     return best_tag, best_all
 
 
+def extractor_spans(examples: Sequence[train.Example], corpus: str) -> list[list[Span]]:
+    """The whole extractor's mentions of each sentence, in the corpus's labels."""
+    labels = EXTRACTOR_LABELS[corpus]
+    return [
+        [
+            (m.start, m.end, labels[m.type])
+            for m in find_mentions(Document(str(i), ex.text))
+            if m.type in labels
+        ]
+        for i, ex in enumerate(examples)
+    ]
+
+
+def seeds_report() -> str:
+    """The extractor on the seed articles, scored against the hand-written gold."""
+    gold = load_gold(ROOT / "tests" / "data" / "seeds_gold.json")
+
+    def fail(exc: Exception) -> None:
+        raise exc
+
+    records = [
+        extraction_record(extract_document(d)) for d in iter_documents([ROOT / "seeds"], fail)
+    ]
+    return format_report(score_documents(gold, records))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=train.default_data_dir())
@@ -61,7 +116,12 @@ def main() -> None:
         texts += [ex.text for ex in exs]
         _, table = score_table([ex.spans for ex in exs], train.predict(exs, args.model), labels)
         n_chars = sum(len(ex.text) for ex in exs)
-        print(f"{corpus} {args.split} ({len(exs)} sentences, {n_chars} characters)\n{table}\n")
+        print(f"tagger: {corpus} {args.split} ({len(exs)} sentences, {n_chars} characters)")
+        print(f"{table}\n")
+        gold = [[sp for sp in ex.spans if sp[2] in labels] for ex in exs]
+        _, table = score_table(gold, extractor_spans(exs, corpus), labels)
+        print(f"extractor: {corpus} {args.split}\n{table}\n")
+    print(f"extractor: seeds against tests/data/seeds_gold.json\n{seeds_report()}\n")
     tag_cps, all_cps = speed(tagger, texts)
     n = sum(len(t) for t in texts)
     print(f"speed over {n} characters, one core, best of 3:")

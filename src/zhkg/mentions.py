@@ -731,6 +731,31 @@ def _with_place_prefix(
     return out
 
 
+#: Above this marginal probability the tagger's own reading stands; below it, a name must also
+#: look like its type (a post title, a body's ending, a place's ending, not a common word).
+SURE = 0.8
+_BYLINE_WORDS = re.compile("(?:本报|本台|特约|见习|首席)?(?:记者|通讯员|编辑|责任编辑|责编|摄影)$")
+
+
+def _keep_tagged(
+    type_: str, name: str, conf: float, text: str, start: int, end: int, freq: dict[str, int]
+) -> bool:
+    if type_ == "Post":
+        # CLUENER marks jobs as positions; a byline's 记者 or 责任编辑 is no post in the graph
+        return not _BYLINE_WORDS.match(name) and (conf >= SURE or gazetteer.is_post_title(name))
+    if type_ == "Company" and _GENERIC_AFTER.match(text, end):
+        return False  # 某地汽车 + 零部件企业: a kind of firm, not a firm
+    if conf >= SURE:
+        return True
+    if type_ != "Person" and len(name) == 2 and freq.get(name, 0) > 50:
+        return False  # 青山, 伟业: a common word, not a name
+    if type_ in ("GovernmentBody", "Organization"):
+        return _looks_like_body(name)  # 新格局, 中央: a tagged body must end like one
+    if type_ == "Place":
+        return bool(_PLACE_END.search(name))  # 新兴产业领域: CLUENER's "scene" is wider
+    return True
+
+
 def _tagger_candidates(
     tagger: Tagger, text: str, s: int, e: int, words: Sequence[tuple[str, int, int]]
 ) -> list[Candidate]:
@@ -746,16 +771,8 @@ def _tagger_candidates(
         start, end = t.start + s, t.end + s
         name = text[start:end]
         conf = round(t.confidence, 3)
-        if t.type == "Post" and not gazetteer.is_post_title(name):
+        if not _keep_tagged(t.type, name, conf, text, start, end, freq):
             continue
-        if t.type != "Person" and len(name) == 2 and freq.get(name, 0) > 50:
-            continue  # 青山, 伟业: a common word, not a name
-        if t.type == "Company" and _GENERIC_AFTER.match(text, end):
-            continue  # 某地汽车 + 零部件企业: a kind of firm, not a firm
-        if t.type in ("GovernmentBody", "Organization") and not _looks_like_body(name):
-            continue  # 新格局, 中央: a tagged body must end like one
-        if t.type == "Place" and not _PLACE_END.search(name):
-            continue  # 新兴产业领域: CLUENER's "scene" is wider than a place
         two = _TWO_BODIES.match(name) if t.type == "GovernmentBody" else None
         if two:
             mid = start + two.end(1)

@@ -87,3 +87,36 @@ def test_rewrite_leaves_no_temp_files(built: Path) -> None:
     with Store.open(built / "store", read_only=True) as st:
         write_exports(st, built)
     assert not [p for p in built.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_spilled_sort_runs_give_the_same_bytes(
+        built: Path, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhkg import export
+
+    monkeypatch.setattr(export, "SORT_RUN_BYTES", 2_000)  # many runs to merge
+    monkeypatch.setattr(export, "JSONLD_CHUNK_BYTES", 1_000)  # many JSON-LD chunks
+    again = tmp_path_factory.mktemp("runs")
+    with Store.open(built / "store", read_only=True) as st:
+        write_exports(st, again)
+    for name in EXPORT_NAMES:
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_jsonld_compaction_leaves_literals_alone(tmp_path: Path) -> None:
+    ns = rdf.PREFIXES["zhkg"]
+    tricky = [f'"{ns}x"', f"{ns}y", '\\"' + ns, "@value", 'a"b\\', "\x00"]
+    with Store.open(tmp_path / "store") as st:
+        st.inner.extend([
+            ox.Quad(ox.NamedNode(ns + "s"), ox.NamedNode(ns + "p"), ox.Literal(t),
+                    ox.NamedNode(str(rdf.ENTITIES_GRAPH))) for t in tricky])
+        st.inner.add(ox.Quad(ox.NamedNode(ns + "//odd"), ox.NamedNode(ns + "p"),
+                             ox.Literal("x", datatype=ox.NamedNode(ns + "T")),
+                             ox.NamedNode(str(rdf.ENTITIES_GRAPH))))
+        write_exports(st, tmp_path)
+    doc = json.loads((tmp_path / "graph.jsonld").read_text(encoding="utf-8"))
+    values = {v["@value"] for node in doc["@graph"] for v in node.get("zhkg:p", [])}
+    assert values == set(tricky) | {"x"}
+    assert {node["@id"] for node in doc["@graph"]} == {"zhkg:s", ns + "//odd"}
+    g = rdflib.Graph().parse(tmp_path / "graph.jsonld", format="json-ld")
+    assert isomorphic(g, rdflib.Graph().parse(tmp_path / "graph.nt", format="nt"))

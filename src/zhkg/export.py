@@ -11,10 +11,12 @@ out. pyoxigraph serialises (rdflib takes minutes on a million triples); the JSON
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,8 +24,10 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from zhkg.atomic import atomic_write
-from zhkg.rdf import PREFIXES
+from zhkg.rdf import META_GRAPH, PREFIXES
 from zhkg.store import Store
+
+_META = ox.NamedNode(str(META_GRAPH))
 
 EXPORT_NAMES = ("graph.ttl", "graph.nt", "graph.jsonld", "graph.trig", "graph.nq")
 
@@ -54,38 +58,48 @@ def sorted_lines(store: Store) -> tuple[list[str], list[str]]:
     return sorted(triple_lines), [line for _, line in keyed]
 
 
-#: Lines sorted in memory at a time (two sorts, ~250 bytes a line: ~100 MB); a larger store spills
-#: sorted runs to disk and merges them, so exporting 70M quads needs the same memory as 1M.
-SORT_RUN_LINES = 200_000
-#: Triples handed to pyoxigraph's JSON-LD writer at a time (cut at a subject boundary).
-JSONLD_CHUNK = 20_000
+#: Bytes of N-Triples lines sorted in memory at a time (~100 MB with the list); a larger store
+#: spills sorted runs to disk and merges them, so exporting 70M quads needs the same memory as 1M.
+SORT_RUN_BYTES = 64 * 1024 * 1024
+#: Bytes of N-Triples handed to pyoxigraph's JSON-LD writer at a time (cut at a subject boundary).
+JSONLD_CHUNK_BYTES = 4 * 1024 * 1024
 
 
 def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummary:
     """Write every export of the store into `out_dir`; returns the paths and the counts.
 
-    Streams: the sorted N-Triples and N-Quads come from an external merge sort, and Turtle, TriG
-    and JSON-LD are written from those files as they are read back, so memory does not grow
-    with the store. The bytes are those of sorting everything in memory.
+    pyoxigraph writes each graph's N-Triples (`Store.dump`, in Rust: formatting terms in Python
+    cost as much as reading the store); the N-Quads are those lines sorted graph by graph (graphs
+    in order), and the N-Triples the union of all of them through an external merge sort of bytes
+    (UTF-8 bytes sort as the code points do). Turtle, TriG and JSON-LD are written from those files
+    as they are read back, so memory is bounded by the largest graph, not the store. The bytes are
+    those of sorting every line of the store in memory.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in EXPORT_NAMES}
+    inner = store.inner
+    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+    graphs += sorted((g for g in inner.named_graphs() if g != _META),
+                     key=str)  # as `<iri>`: the order of whole N-Quads lines
+    quads = 0
     with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as tmp:
-        # One pass over the store feeds both sorts: iterating the store costs as much as sorting.
         triple_lines = _ExternalSort(Path(tmp), "nt")
-        quad_lines = _ExternalSort(Path(tmp), "nq")
-        for q in store.quads():
-            spo = f"{q.subject} {q.predicate} {q.object}"
-            triple_lines.add(spo + " .\n")
-            # Graph first (then the line), so TriG writes one block per graph.
-            if isinstance(q.graph_name, ox.DefaultGraph):
-                quad_lines.add("\x00" + spo + " .\n")
-            else:
-                graph = str(q.graph_name)
-                quad_lines.add(f"{graph}\x00{spo} {graph} .\n")
-        triples = triple_lines.write(paths["graph.nt"], unique=True)
-        quads = quad_lines.write(paths["graph.nq"], unique=False, strip_key=True)
+        with atomic_write(paths["graph.nq"], "wb", encoding=None) as nq:
+            for graph in graphs:
+                data = inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                if not data:
+                    continue
+                lines = data.splitlines(keepends=True)
+                lines.sort()
+                quads += len(lines)
+                block = b"".join(lines)
+                # A newline byte only ends a line in N-Triples (literals escape theirs), so every
+                # " .\n" is a line's end: the graph goes in front of it.
+                nq.write(block if isinstance(graph, ox.DefaultGraph)
+                         else block.replace(b" .\n", f" {graph} .\n".encode()))
+                triple_lines.extend(lines, len(data))
+        triples = triple_lines.write(paths["graph.nt"])
     with atomic_write(paths["graph.ttl"], "wb", encoding=None) as f:
         ox.serialize(ox.parse(path=paths["graph.nt"], format=ox.RdfFormat.N_TRIPLES), f,
                      ox.RdfFormat.TURTLE, prefixes=PREFIXES)
@@ -93,102 +107,167 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummar
         ox.serialize(ox.parse(path=paths["graph.nq"], format=ox.RdfFormat.N_QUADS), f,
                      ox.RdfFormat.TRIG, prefixes=PREFIXES)
     with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
-        _write_jsonld(ox.parse(path=paths["graph.nt"], format=ox.RdfFormat.N_TRIPLES), f)
+        _write_jsonld(paths["graph.nt"], f)
     return ExportSummary(paths=paths, triples=triples, quads=quads)
 
 
 class _ExternalSort:
-    """Lines (each ending in a newline) sorted in runs of SORT_RUN_LINES spilled to `work`."""
+    """Distinct byte lines (each ending in a newline), sorted in runs of SORT_RUN_BYTES spilled to
+    `work` and merged."""
 
     def __init__(self, work: Path, name: str) -> None:
         self.work = work
         self.name = name
         self.runs: list[Path] = []
-        self.buffer: list[str] = []
+        self.buffer: list[bytes] = []
+        self.size = 0
 
-    def add(self, line: str) -> None:
-        self.buffer.append(line)
-        if len(self.buffer) >= SORT_RUN_LINES:
+    def extend(self, lines: list[bytes], size: int) -> None:
+        self.buffer += lines
+        self.size += size
+        if self.size >= SORT_RUN_BYTES:
             self._spill()
 
-    def _spill(self) -> None:
-        self.buffer.sort()
-        run = self.work / f"{self.name}-{len(self.runs):05d}"
-        with open(run, "w", encoding="utf-8") as f:
-            f.writelines(self.buffer)
-        self.runs.append(run)
-        self.buffer.clear()
+    def _sorted_buffer(self) -> list[bytes]:
+        lines = sorted(set(self.buffer))
+        self.buffer = []
+        self.size = 0
+        return lines
 
-    def write(self, path: Path, *, unique: bool, strip_key: bool = False) -> int:
-        """Merge into `path`, atomically; returns lines written. With `strip_key`, everything up
-        to the first NUL of a line is its sort key and is not written."""
+    def _spill(self) -> None:
+        run = self.work / f"{self.name}-{len(self.runs):05d}"
+        with open(run, "wb") as f:
+            f.write(b"".join(self._sorted_buffer()))
+        self.runs.append(run)
+
+    def write(self, path: Path) -> int:
+        """Merge into `path`, atomically, each line once; returns the lines written."""
         files = []
         try:
-            if self.runs:
+            with atomic_write(path, "wb", encoding=None) as out:
+                if not self.runs:
+                    lines = self._sorted_buffer()
+                    out.write(b"".join(lines))
+                    return len(lines)
                 if self.buffer:
                     self._spill()
-                files = [open(run, encoding="utf-8") for run in self.runs]  # noqa: SIM115
-                merged: Iterable[str] = heapq.merge(*files)
-            else:
-                self.buffer.sort()
-                merged = self.buffer
-            count = 0
-            previous = None
-            with atomic_write(path, "w", encoding="utf-8", newline="") as out:
-                for line in merged:
-                    if unique and line == previous:
-                        continue
-                    previous = line
-                    out.write(line[line.index("\x00") + 1 :] if strip_key else line)
-                    count += 1
+                files = [open(run, "rb") for run in self.runs]  # noqa: SIM115
+                unique = (line for line, _ in itertools.groupby(heapq.merge(*files)))
+                count = 0
+                while batch := list(itertools.islice(unique, 10_000)):
+                    out.write(b"".join(batch))
+                    count += len(batch)
+                return count
         finally:
             for f in files:
                 f.close()
             for run in self.runs:
                 run.unlink(missing_ok=True)
+            self.runs = []
             self.buffer = []
-        return count
 
 
-def _write_jsonld(triples: Iterable[ox.Triple], out: IO[str]) -> None:
-    """`jsonld_with_context` of sorted triples, written node by node.
+def _write_jsonld(nt_path: Path, out: IO[str]) -> None:
+    """`jsonld_with_context` of a sorted N-Triples file, written one node a line.
 
-    The triples come sorted, so each subject's triples are consecutive and pyoxigraph writes one
-    node per subject whether it sees them all at once or in subject-aligned chunks.
+    The lines come sorted, so each subject's triples are consecutive: pyoxigraph writes a chunk
+    of whole subjects as expanded JSON-LD (in Rust), each node is found by its subject's @id, and
+    the IRIs of the chunk are compacted on the text (parsing and re-encoding the JSON in Python
+    took several times longer). The nodes are those pyoxigraph writes for the whole file at once.
     """
     head, tail = json.dumps({"@context": dict(PREFIXES), "@graph": ["\x00"]},
                             ensure_ascii=False, indent=1).split('"\\u0000"')
-    compactor = _Compactor(PREFIXES)
+    compact = _text_compactor(PREFIXES)
     first = True
 
-    def flush(chunk: list[ox.Triple]) -> None:
+    def flush(lines: list[bytes]) -> None:
         nonlocal first
-        if not chunk:
+        if not lines:
             return
-        expanded = json.loads(ox.serialize(chunk, format=ox.RdfFormat.JSON_LD) or b"[]")
-        nodes = expanded["@graph"] if isinstance(expanded, dict) else expanded
-        for node in nodes:
-            # One node per line: diffable, and without `indent` json uses its C encoder (5x).
-            text = json.dumps(compactor.node(node), ensure_ascii=False, separators=(",", ":"))
-            out.write(("" if first else ",\n  ") + text)
-            first = False
+        data = b"".join(lines)
+        text = (ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES),
+                             format=ox.RdfFormat.JSON_LD) or b"[]").decode("utf-8")
+        nodes = _split_nodes(text, _subjects(data))
+        out.write((head if first else ",\n  ") + compact(",\n  ".join(nodes)))
+        first = False
 
-    chunk: list[ox.Triple] = []
-    for t in triples:
-        if len(chunk) >= JSONLD_CHUNK and t.subject != chunk[-1].subject:
-            if first:
-                out.write(head)
-            flush(chunk)
-            chunk = []
-        chunk.append(t)
-    if first and not chunk:
+    carry: list[bytes] = []
+    with open(nt_path, "rb") as f:
+        while True:
+            lines = carry + f.readlines(JSONLD_CHUNK_BYTES)
+            if len(lines) == len(carry):  # end of file
+                flush(carry)
+                break
+            # Cut before the last subject's first line: its node may go on in the next read.
+            last = lines[-1][: lines[-1].index(b" ") + 1]
+            cut = len(lines) - 1
+            while cut > 0 and lines[cut - 1].startswith(last):
+                cut -= 1
+            flush(lines[:cut])
+            carry = lines[cut:]
+    if first:
         out.write(json.dumps({"@context": dict(PREFIXES), "@graph": []}, ensure_ascii=False,
                              indent=1) + "\n")
-        return
-    if first:
-        out.write(head)
-    flush(chunk)
-    out.write(tail + "\n")
+    else:
+        out.write(tail + "\n")
+
+
+_SUBJECT = re.compile(rb"^(\S+) ", re.M)
+
+
+def _subjects(data: bytes) -> list[str]:
+    """The @id of each subject of sorted N-Triples, once each, in order."""
+    ids = []
+    for term, _ in itertools.groupby(_SUBJECT.findall(data)):
+        text = term.decode("utf-8")
+        ids.append(text[1:-1] if text.startswith("<") else text)
+    return ids
+
+
+def _split_nodes(text: str, subjects: list[str]) -> list[str]:
+    """The top-level nodes of pyoxigraph's expanded JSON-LD `[{...},{...}]`, one per subject.
+
+    A node starts `{"@id":"S",` (it has properties); a reference to S elsewhere is `{"@id":"S"}`.
+    """
+    if not (text.startswith("[{") and text.endswith("}]")):
+        raise ValueError(f"unexpected JSON-LD from pyoxigraph: {text[:200]!r}")
+    starts = []
+    at = 0
+    for subject in subjects:
+        at = text.find('{"@id":' + json.dumps(subject, ensure_ascii=False) + ",", at)
+        if at < 0:
+            raise ValueError(f"pyoxigraph wrote no JSON-LD node for {subject}")
+        starts.append(at)
+        at += 1
+    ends = [s - 1 for s in starts[1:]] + [len(text) - 1]
+    return [text[s:e] for s, e in zip(starts, ends, strict=True)]
+
+
+def _text_compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
+    """Compacts the IRIs of expanded JSON-LD text as `_Compactor` does on its parsed form.
+
+    Every JSON string that is an IRI under a project namespace (a key, an @id or a @type; a local
+    part starting with `//` is left alone) becomes `prefix:local`. The literals' @value strings
+    are cut out first and put back untouched; outside them, every string is a keyword, an IRI, a
+    blank node or a language tag, so a quote followed by a namespace starts an IRI.
+    """
+    value = re.compile(r'("@value":"(?:[^"\\]|\\.)*")')
+    passes = [('"' + ns, f'"{prefix}:', re.compile('"' + re.escape(ns) + "(?!//)"))
+              for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1]))]
+
+    def compact(text: str) -> str:
+        parts = value.split(text)
+        # Outside the values, joined by a NUL (JSON escapes control characters) to go in one pass.
+        rest = "\x00".join(parts[0::2])
+        for start, replacement, pattern in passes:
+            if start + "//" in rest:
+                rest = pattern.sub(replacement, rest)
+            else:  # the common case, several times faster
+                rest = rest.replace(start, replacement)
+        parts[0::2] = rest.split("\x00")
+        return "".join(parts)
+
+    return compact
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,5 +349,5 @@ class _Compactor:
         return out
 
 
-__all__ = ["EXPORT_NAMES", "JSONLD_CHUNK", "SORT_RUN_LINES", "ExportSummary", "RemoveReport",
+__all__ = ["EXPORT_NAMES", "JSONLD_CHUNK_BYTES", "SORT_RUN_BYTES", "ExportSummary", "RemoveReport",
            "jsonld_with_context", "remove_articles", "sorted_lines", "write_exports"]

@@ -102,6 +102,8 @@ def execute(store: Store, query: str, fmt: str = "table",
         raise QueryError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     text = resolve_query(query)
     substitutions = {ox.Variable(k): parse_binding(v) for k, v in (bindings or {}).items()}
+    if substitutions and text is not query:
+        text = _bind_inline(text, substitutions)
     try:
         result = store.query(text, prefixes=PREFIXES, substitutions=substitutions)
     except QueryError as exc:
@@ -109,6 +111,24 @@ def execute(store: Store, query: str, fmt: str = "table",
             raise QueryError(f"{exc} (a --bind variable must be one the query selects)") from None
         raise
     return format_result(result, fmt)
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def _bind_inline(text: str, substitutions: Mapping[ox.Variable, Term]) -> str:
+    """The query with its bound values also as a VALUES block opening its WHERE clause.
+
+    Oxigraph plans a query without its substitutions, so a bound name is looked up only after
+    every row has been joined (seconds to minutes on a large store); a VALUES block is planned
+    first. The substitutions still apply (they check that the variable is one the query selects).
+    """
+    m = _WHERE.search(text)
+    if m is None:
+        return text
+    names = " ".join(str(v) for v in substitutions)
+    values = " ".join(str(t) for t in substitutions.values())
+    return f"{text[:m.end()]}\n  VALUES ({names}) {{ ({values}) }}{text[m.end():]}"
 
 
 def run(store_path: str | os.PathLike[str], query: str, fmt: str = "table",

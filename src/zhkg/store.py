@@ -274,21 +274,21 @@ class Store:
         adcodes: dict[str, set[str]] = defaultdict(set)
         iso: dict[str, set[str]] = defaultdict(set)
         zhkg_len = len(_ZHKG)
-        # Four predicate scans (the POS index) rather than a pass over every quad.
+        # Four predicate scans (the POS index), each DISTINCT in SPARQL: an entity's type and
+        # names repeat in every article naming it, and the repeats never reach Python.
+        not_entities = ", ".join(f"<{_ZHKG}{c}>" for c in sorted(_NOT_ENTITIES))
         for predicate, into in ((_RDF_TYPE, types), (_SKOS_ALT, names), (_ADCODE, adcodes),
                                 (_ISO_CODE, iso)):
-            for q in store.quads_for_pattern(None, predicate, None, None):
-                g = q.graph_name
-                s = q.subject
-                if not (isinstance(g, ox.NamedNode) and g.value.startswith(_ARTICLE_GRAPH_PREFIX)
-                        and isinstance(s, ox.NamedNode)):
-                    continue
-                o = _value(q.object)
-                if predicate == _RDF_TYPE:
-                    if not o.startswith(_ZHKG) or o[zhkg_len:] in _NOT_ENTITIES:
-                        continue
-                    o = o[zhkg_len:]
-                into[s.value].add(o)
+            only_classes = (f'FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{_ZHKG}") '
+                            f"&& ?o NOT IN ({not_entities}))" if predicate == _RDF_TYPE else "")
+            rows = store.query(
+                f"SELECT DISTINCT ?s ?o WHERE {{ GRAPH ?g {{ ?s {predicate} ?o }} "
+                f'FILTER (isIRI(?g) && isIRI(?s) && STRSTARTS(STR(?g), "{_ARTICLE_GRAPH_PREFIX}")) '
+                f"{only_classes} }}")
+            assert isinstance(rows, ox.QuerySolutions)
+            for row in rows:
+                o = _value(row[1])
+                into[row[0].value].add(o[zhkg_len:] if predicate == _RDF_TYPE else o)
 
         quads: list[ox.Quad] = []
         entity_of_adcode = {min(codes): e for e, codes in sorted(adcodes.items())}

@@ -93,7 +93,7 @@ def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
     """Build the knowledge graph of PATHS into OUTPUT (adds to an existing build)."""
     from zhkg.pipeline import build as run_build
 
-    progress = _progress_bar()
+    progress = _Progress()
     try:
         report = run_build(paths, output, jobs=jobs, engine=engine, scheduler=scheduler,
                            on_error=_report_input_error, on_progress=progress,
@@ -135,9 +135,6 @@ class _Progress:
         if self.bar is not None:
             self.bar.close()
 
-
-def _progress_bar() -> _Progress:
-    return _Progress()
 
 
 # -- serve, push ---------------------------------------------------------------------------------

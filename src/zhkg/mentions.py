@@ -866,7 +866,3 @@ def sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> tuple[int, in
         else:
             return s, e
     return (pos, pos)
-
-
-def with_type(m: Mention, type_: str) -> Mention:
-    return replace(m, type=type_)

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from zhkg import gazetteer
 from zhkg.model import PLACE_TYPES, Extraction, Mention
@@ -100,12 +100,3 @@ def canonical_name(type_: str, names: Iterable[str], key: str | None = None) -> 
         counts,
         key=lambda n: (-len(n) if type_ in ("Company", "GovernmentBody") else 0, -counts[n], n),
     )
-
-
-def label_names(mentions_by_iri: Mapping[str, Iterable[Mention]]) -> dict[str, str]:
-    """Canonical names for a set of entities, from all the mentions of each."""
-    out: dict[str, str] = {}
-    for iri, ms in mentions_by_iri.items():
-        ms = list(ms)
-        out[iri] = canonical_name(ms[0].type, (m.text for m in ms), ms[0].key)
-    return out

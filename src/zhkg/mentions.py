@@ -114,6 +114,16 @@ def post_candidates(
     freq = segment.tokenizer().FREQ
     for found in gazetteer.post_pattern().finditer(text, start, end):
         m = _post_outside_places(found, text, place_spans)
+        if (
+            m is not None
+            and m.start() > start
+            and _FIRM_SCOPE.match(m.group())
+            and "\u4e00" <= text[m.start() - 1] <= "\u9fff"
+        ):
+            # 某某集团董事长: 集团 ends the firm's name, the post is 董事长
+            m = gazetteer.post_pattern().fullmatch(
+                text, m.start() + len(_FIRM_SCOPE.match(m.group()).group()), m.end()
+            )
         if m is None or m.end() - m.start() < 2:
             continue
         post = Candidate(m.start(), m.end(), "Post", "pattern:post-title", 0.85, PATTERN)
@@ -140,13 +150,19 @@ def post_candidates(
     return out
 
 
+_FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
+
+
 def _post_outside_places(
     m: re.Match[str], text: str, places: Sequence[tuple[int, int]]
 ) -> re.Match[str] | None:
     for ps, pe in places:
         if ps < m.start() < pe:
-            cut = pe - 1 if text[pe - 1] in "省市县区州" else pe
-            return gazetteer.post_pattern().fullmatch(text, cut, m.end())
+            # 重庆市 + 市长: the post starts after the place; 大连 + 市委书记 shares the 市
+            after = gazetteer.post_pattern().fullmatch(text, pe, m.end())
+            if after is not None or text[pe - 1] not in "省市县区州":
+                return after
+            return gazetteer.post_pattern().fullmatch(text, pe - 1, m.end())
     return m
 
 
@@ -741,8 +757,7 @@ def _keep_tagged(
     type_: str, name: str, conf: float, text: str, start: int, end: int, freq: dict[str, int]
 ) -> bool:
     if type_ == "Post":
-        # CLUENER marks jobs as positions; a byline's 记者 or 责任编辑 is no post in the graph
-        return not _BYLINE_WORDS.match(name) and (conf >= SURE or gazetteer.is_post_title(name))
+        return conf >= SURE or gazetteer.is_post_title(name)
     if type_ == "Company" and _GENERIC_AFTER.match(text, end):
         return False  # 某地汽车 + 零部件企业: a kind of firm, not a firm
     if conf >= SURE:
@@ -779,7 +794,9 @@ def _tagger_candidates(
             out.append(Candidate(start, mid, t.type, "tagger", conf, TAGGER))
             out.append(Candidate(mid, end, t.type, "tagger", conf, TAGGER))
             continue
-        out.append(Candidate(start, end, t.type, "tagger", conf, TAGGER))
+        # a sure organisation name competes with the lexicons on length: 某国银行 over 某国
+        sure_org = conf >= SURE and t.type in ("Company", "GovernmentBody", "Organization")
+        out.append(Candidate(start, end, t.type, "tagger", conf, LEXICON if sure_org else TAGGER))
     return out
 
 
@@ -796,10 +813,25 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
         _tagger_candidates(tagger, text, s, e, ws)
         for (s, e), ws in zip(sentences, words, strict=True)
     ]
+    byline = byline_candidates(text)
+    # 记者 + the byline's names: a byline, not a post
+    name_starts = {c.start for c in byline}
+    tagged = [
+        [
+            c
+            for c in ts
+            if not (
+                c.type == "Post"
+                and c.end in name_starts
+                and _BYLINE_WORDS.search(text[c.start : c.end])
+            )
+        ]
+        for ts in tagged
+    ]
     tagged_places = {(c.start, c.end) for ts in tagged for c in ts if c.type == "Place"}
     lexical = lexicon_candidates(text, bounds, tagged_places)
     places = [c for c in lexical if c.method == "gazetteer"]
-    cands: list[Candidate] = [*lexical, *byline_candidates(text)]
+    cands: list[Candidate] = [*lexical, *byline]
     cands += zone_candidates(text, places)
     cands += local_body_candidates(text, places, bounds)
     cands += _with_place_prefix(text, [c for ts in tagged for c in ts], places)
@@ -820,8 +852,35 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     }
     for s, e in sentences:
         cands += party_candidates(text, s, e, stems)
+    cands = _demote_joined(text, cands)
     chosen = propagate(text, fill_list_gaps(text, merge(_trim_places(text, cands))), bounds)
     return _to_mentions(doc, chosen, sentences)
+
+
+def _demote_joined(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """A sure tagged organisation loses its rank where it joins two names: 甲与乙, or a whole
+    organisation name followed by more (国家发改委 + 工信部)."""
+    org_ends = [
+        (c.start, c.end)
+        for c in cands
+        if c.method != "tagger" and c.type in ("Company", "GovernmentBody", "Organization")
+    ]
+    out: list[Candidate] = []
+    for c in cands:
+        if (
+            c.method == "tagger"
+            and c.priority == LEXICON
+            and (
+                _JOINER.search(text, c.start, c.end)
+                or any(c.start <= s and e < c.end for s, e in org_ends)
+            )
+        ):
+            c = replace(c, priority=TAGGER)
+        out.append(c)
+    return out
+
+
+_JOINER = re.compile("[与和及、]")
 
 
 def _trim_places(text: str, cands: list[Candidate]) -> list[Candidate]:

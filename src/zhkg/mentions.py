@@ -114,16 +114,10 @@ def post_candidates(
     freq = segment.tokenizer().FREQ
     for found in gazetteer.post_pattern().finditer(text, start, end):
         m = _post_outside_places(found, text, place_spans)
-        if (
-            m is not None
-            and m.start() > start
-            and _FIRM_SCOPE.match(m.group())
-            and "\u4e00" <= text[m.start() - 1] <= "\u9fff"
-        ):
+        firm = _FIRM_SCOPE.match(m.group()) if m is not None and m.start() > start else None
+        if m is not None and firm is not None and "\u4e00" <= text[m.start() - 1] <= "\u9fff":
             # 某某集团董事长: 集团 ends the firm's name, the post is 董事长
-            m = gazetteer.post_pattern().fullmatch(
-                text, m.start() + len(_FIRM_SCOPE.match(m.group()).group()), m.end()
-            )
+            m = gazetteer.post_pattern().fullmatch(text, m.start() + firm.end(), m.end())
         if m is None or m.end() - m.start() < 2:
             continue
         post = Candidate(m.start(), m.end(), "Post", "pattern:post-title", 0.85, PATTERN)

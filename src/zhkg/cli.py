@@ -54,9 +54,6 @@ def main() -> None:
     cli(prog_name="zhkg")
 
 
-# -- commands: each helper fills its own below -------------------------------------------------
-_ = Path  # used by the commands
-
 
 def _report_input_error(exc: ZhkgError) -> None:
     click.echo(f"skipped {exc}", err=True)

@@ -180,7 +180,8 @@ _ISSUE_VERBS = (
     "确立",
 )
 _IMPLEMENT_VERBS = ("实施", "落实", "执行", "贯彻", "推行", "启动")
-_TRIGGER = re.compile(
+#: A drafting or carrying-out verb and its particle: what stands before a policy title.
+POLICY_VERB = re.compile(
     "(?:"
     + "|".join(sorted(_ISSUE_VERBS + _IMPLEMENT_VERBS, key=len, reverse=True))
     + ")"
@@ -219,7 +220,7 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
         _TAIL = _policy_tail_regex()
     out: list[Candidate] = []
     consumed = start
-    for trig in _TRIGGER.finditer(text, start, end):
+    for trig in POLICY_VERB.finditer(text, start, end):
         if trig.start() < consumed:
             continue  # a verb inside a title already read (…实施意见, 落实…的通知)
         # the region runs from the verb to the end of the clause
@@ -227,10 +228,10 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
         region_end = stop.start() if stop else end
         # a second verb right after the first ("制定出台", "制定下发了") belongs to the trigger
         pos = trig.end()
-        nxt = _TRIGGER.match(text, pos, region_end)
+        nxt = POLICY_VERB.match(text, pos, region_end)
         while nxt:
             pos = nxt.end()
-            nxt = _TRIGGER.match(text, pos, region_end)
+            nxt = POLICY_VERB.match(text, pos, region_end)
         piece_start = pos
         consumed = region_end
         for tail in _TAIL.finditer(text, pos, region_end):
@@ -641,7 +642,6 @@ def local_body_candidates(
 def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Non-overlapping best candidates, plus places nested inside longer names."""
     chosen: list[Candidate] = []
-    taken = bytearray()
     cands = sorted(candidates, key=lambda c: (-c.priority, -c.length, -c.confidence, c.start))
     size = max((c.end for c in cands), default=0)
     taken = bytearray(size)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from zhkg import gazetteer, resolve
-from zhkg.mentions import policy_trigger_kind, sentence_of
+from zhkg.mentions import POLICY_VERB, policy_trigger_kind, sentence_of
 from zhkg.model import PLACE_TYPES, Document, Evidence, Mention, Relation
 
 ORGS = ("GovernmentBody", "Company", "Organization", "DevelopmentZone")
@@ -26,11 +26,7 @@ _JOINERS = set("和、及与暨")
 _COOP = re.compile("合作|对接|签约|签署|携手|共建|联手|战略协议|结对")
 _COOP_CONNECTOR = re.compile("与|同|跟")  # 和 mostly joins a list: 甲和乙与丙合作
 _URGES = re.compile("鼓励|引导|支持|帮助|推动|督促|指导|要求|号召|动员")
-_TRIGGER_BEFORE = re.compile(
-    "(?:制定|出台|印发|下发|发布|编制|修订|提出|推出|颁布|起草|审议通过|通过|建立|确立|实施|落实|执行|贯彻|"
-    "推行|启动)"
-    "(?:了|并|和|及)?$"
-)
+_VERB_BEFORE = re.compile(f"(?:{POLICY_VERB.pattern})$")
 
 
 def _ev(
@@ -149,7 +145,7 @@ def _policies(
             continue
         ss, _ = sentence_of(sentences, p.start)
         lead = text[max(ss, p.start - 12) : p.start]
-        verb = _TRIGGER_BEFORE.search(lead)
+        verb = _VERB_BEFORE.search(lead)
         if not verb:
             continue
         verb_start = p.start - len(lead) + verb.start()

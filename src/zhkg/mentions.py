@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from zhkg import gazetteer, names, segment
 from zhkg.model import Document, Evidence, Mention
-from zhkg.tagger import Tagger
+from zhkg.tagger import TaggedSpan, Tagger
 
 # Priorities: a pattern knows more than a lexicon, which knows more than the tagger.
 PATTERN, LEXICON, TAGGER, PROPAGATED = 3, 2, 1, 0
@@ -766,17 +766,29 @@ def _keep_tagged(
 
 
 def _tagger_candidates(
-    tagger: Tagger, text: str, s: int, e: int, words: Sequence[tuple[str, int, int]]
-) -> list[Candidate]:
-    """The tagger's names, less what the training data's conventions get wrong for a graph:
-    CLUENER marks jobs (记者, 编辑) as positions, so a tagged post must be a post title here."""
-    # the CRF takes UTF-8: a lone surrogate (possible in a Document built in code, never from the
-    # reader) becomes U+FFFD, one character for one, so offsets stay
-    sent = _SURROGATE.sub("\ufffd", text[s:e])
-    local = [(w, ws - s, we - s) for w, ws, we in words]
-    out: list[Candidate] = []
+    tagger: Tagger,
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    words: Sequence[Sequence[tuple[str, int, int]]],
+) -> list[list[Candidate]]:
+    """The tagger's names in each sentence, less what the training data's conventions get wrong
+    for a graph: CLUENER marks jobs (记者, 编辑) as positions, so a tagged post must be a post
+    title here. All sentences are tagged in one call (`Tagger.tag_many`)."""
+    # a lone surrogate (possible in a Document built in code, never from the reader) becomes
+    # U+FFFD for the CRF, one character for one, so offsets stay
+    clean = _SURROGATE.sub("\ufffd", text)
+    tagged = tagger.tag_many(
+        [clean[s:e] for s, e in sentences],
+        [[(w, ws - s, we - s) for w, ws, we in sw] for (s, _), sw in zip(sentences, words,
+                                                                          strict=True)],
+    )
     freq = segment.tokenizer().FREQ
-    for t in tagger.tag(sent, local):
+    return [_kept(text, s, spans, freq) for (s, _), spans in zip(sentences, tagged, strict=True)]
+
+
+def _kept(text: str, s: int, spans: Sequence[TaggedSpan], freq: dict[str, int]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for t in spans:
         start, end = t.start + s, t.end + s
         name = text[start:end]
         conf = round(t.confidence, 3)
@@ -803,10 +815,7 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     sentences = segment.sentences(text)
     words = [segment.words(text[s:e], s) for s, e in sentences]
     bounds = {b for ws in words for w in ws for b in w[1:]}
-    tagged = [
-        _tagger_candidates(tagger, text, s, e, ws)
-        for (s, e), ws in zip(sentences, words, strict=True)
-    ]
+    tagged = _tagger_candidates(tagger, text, sentences, words)
     byline = byline_candidates(text)
     # 记者 + the byline's names: a byline, not a post
     name_starts = {c.start for c in byline}

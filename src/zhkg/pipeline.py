@@ -31,7 +31,7 @@ BATCH = 256
 def warm() -> None:
     """Load the tokenizer, tagger and gazetteer once, before forking workers that share them."""
     segment.tokenizer()
-    Tagger.default()
+    Tagger.default().tag_many(["中国"], [[("中国", 0, 2)]])  # builds the arrays, compiles numba
     gazetteer.find_places("中国")
 
 

@@ -85,8 +85,17 @@ def write_corpus(data: Path, replicas: int, path: Path) -> tuple[int, int]:
     return n, chars
 
 
-def jieba_seconds(corpus: Path) -> float:
-    """Bare `jieba.lcut` over every article text (read before timing starts, in chunks)."""
+def _texts(corpus: Path, limit: int = 0) -> Iterator[str]:
+    with open(corpus, encoding="utf-8") as f:
+        for n, line in enumerate(f):
+            if limit and n >= limit:
+                return
+            yield json.loads(line)["text"]
+
+
+def jieba_seconds(corpus: Path, limit: int = 0) -> float:
+    """Bare `jieba.lcut` over the article texts (all, or the first `limit`), read in chunks
+    before each is timed."""
     import jieba
 
     jieba.setLogLevel(60)
@@ -100,12 +109,11 @@ def jieba_seconds(corpus: Path) -> float:
             jieba.lcut(text)
         return time.perf_counter() - t0
 
-    with open(corpus, encoding="utf-8") as f:
-        for line in f:
-            chunk.append(json.loads(line)["text"])
-            if len(chunk) >= 2000:
-                total += run()
-                chunk = []
+    for text in _texts(corpus, limit):
+        chunk.append(text)
+        if len(chunk) >= 2000:
+            total += run()
+            chunk = []
     return total + run()
 
 
@@ -115,7 +123,7 @@ from zhkg.pipeline import build
 args = json.loads(sys.argv[1])
 t0 = time.perf_counter()
 report = build([args["corpus"]], args["out"], jobs=args["jobs"], engine=args["engine"],
-               page=args["page"])
+               page=args["page"], exports=args["exports"])
 wall = time.perf_counter() - t0
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -129,9 +137,10 @@ print(json.dumps({
 """
 
 
-def run_build(corpus: Path, out: Path, jobs: int, engine: str, page: bool) -> dict[str, Any]:
+def run_build(corpus: Path, out: Path, jobs: int, engine: str, page: bool,
+              exports: bool = True) -> dict[str, Any]:
     arg = json.dumps({"corpus": str(corpus), "out": str(out), "jobs": jobs, "engine": engine,
-                      "page": page})
+                      "page": page, "exports": exports})
     done = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
@@ -217,6 +226,11 @@ def main() -> None:
     ap.add_argument("--engine", choices=["local", "dask"], default="local")
     ap.add_argument("--page", action="store_true", help="Also draw the page (not by default).")
     ap.add_argument("--keep", type=Path, default=None, help="Build here and keep it.")
+    ap.add_argument("--jieba-articles", type=int, default=0,
+                    help="Time jieba on this many articles only (0: all) and scale.")
+    ap.add_argument("--no-exports", action="store_true",
+                    help="Build without the export files (for corpora whose exports would not "
+                         "fit on the disk); skips the store-load figure too.")
     ap.add_argument("--no-queries", action="store_true")
     ap.add_argument("--query-timeout", type=float, default=60.0,
                     help="Seconds before a packaged query is reported as too slow.")
@@ -230,11 +244,15 @@ def main() -> None:
         print(f"corpus: {n:,} articles, {chars:,} characters ({args.replicas} replicas of "
               f"{args.data}), {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
-        jsecs = jieba_seconds(corpus)
-        print(f"jieba.lcut: {jsecs:.1f} s, {chars / jsecs:,.0f} characters/s (one core)")
+        jsecs = jieba_seconds(corpus, limit=args.jieba_articles)
+        jchars = min(chars, sum(len(t) for t in _texts(corpus, args.jieba_articles)))
+        jsecs *= chars / jchars  # the time for the whole corpus at the measured speed
+        print(f"jieba.lcut: {jsecs:.1f} s, {chars / jsecs:,.0f} characters/s (one core"
+              + (f", measured on the first {args.jieba_articles:,} articles)"
+                 if args.jieba_articles else ")"))
 
         out = args.keep or Path(tmp) / "build"
-        b = run_build(corpus, out, args.jobs, args.engine, args.page)
+        b = run_build(corpus, out, args.jobs, args.engine, args.page, not args.no_exports)
         wall, steps, jobs, cpu = b["wall"], b["seconds"], b["jobs"], b["cpu"]
         extract = steps["extract_and_load"]
         print(f"build ({args.engine}, {jobs} jobs): {wall:.1f} s wall; steps: "
@@ -248,11 +266,15 @@ def main() -> None:
               f"{extract * jobs / jsecs:.2f} extract+load; by CPU time: {cpu / jsecs:.2f}")
         print(f"  peak RSS: build process {b['rss_main_mb']:,.0f} MB, "
               f"largest worker {b['rss_worker_mb']:,.0f} MB")
-        print(f"  graph: {b['triples']:,} triples, {b['quads']:,} quads")
+        print(f"  graph: {b['triples']:,} triples, {b['quads']:,} quads"
+              + (" (triples not counted: no exports)" if args.no_exports else ""))
+        du = sum(f.stat().st_size for f in (out / "store").iterdir() if f.is_file())
+        print(f"  store on disk: {du / 1e9:.2f} GB")
 
-        triples, secs = store_load(out)
-        print(f"store load (replace_articles, fresh store): {triples:,} quads in {secs:.1f} s, "
-              f"{triples / secs:,.0f} quads/s")
+        if not args.no_exports:
+            triples, secs = store_load(out)
+            print(f"store load (replace_articles, fresh store): {triples:,} quads in {secs:.1f} s, "
+                  f"{triples / secs:,.0f} quads/s")
 
         if not args.no_queries:
             print(f"packaged queries on {b['quads']:,} quads (median of 5, JSON results):")

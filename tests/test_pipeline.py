@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhkg.cli import cli
+from zhkg.export import EXPORT_NAMES
 from zhkg.model import ENTITY_TYPES, PREDICATES
 from zhkg.read import iter_documents
 
@@ -82,6 +83,21 @@ def test_building_again_skips_unchanged_articles(tmp_path: Path) -> None:
     meta = json.loads((tmp_path / "build.json").read_text(encoding="utf-8"))
     assert meta["articles_skipped_unchanged"] == 2 and meta["articles_loaded"] == 0
     assert (tmp_path / "graph.nt").read_bytes() == first
+
+
+def test_build_without_exports_then_export(built: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["build", str(SEEDS), "-o", str(tmp_path), "-j", "1",
+                                 "--no-exports", "--no-page"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "store").is_dir()
+    assert not any((tmp_path / name).exists() for name in EXPORT_NAMES)
+    meta = json.loads((tmp_path / "build.json").read_text(encoding="utf-8"))
+    assert meta["quads"] > 1000 and meta["triples"] == 0
+    result = runner.invoke(cli, ["export", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for name in EXPORT_NAMES:  # the same files as a build that wrote them
+        assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
 
 
 def test_parallel_build_gives_the_same_graph(built: Path, tmp_path: Path) -> None:

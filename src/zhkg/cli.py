@@ -85,8 +85,10 @@ def extract(paths: tuple[Path, ...], output: Path) -> None:
 @click.option("--max-nodes", type=click.IntRange(min=1), default=2000, show_default=True,
               help="The page keeps this many of the most connected nodes.")
 @click.option("--no-page", is_flag=True, help="Skip the HTML page.")
+@click.option("--no-exports", is_flag=True,
+              help="Skip the export files (write them later with `zhkg export`).")
 def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
-          scheduler: str | None, max_nodes: int, no_page: bool) -> None:
+          scheduler: str | None, max_nodes: int, no_page: bool, no_exports: bool) -> None:
     """Build the knowledge graph of PATHS into OUTPUT (adds to an existing build)."""
     from zhkg.pipeline import build as run_build
 
@@ -94,12 +96,14 @@ def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
     try:
         report = run_build(paths, output, jobs=jobs, engine=engine, scheduler=scheduler,
                            on_error=_report_input_error, on_progress=progress,
-                           page=not no_page, max_nodes=max_nodes)
+                           page=not no_page, max_nodes=max_nodes, exports=not no_exports)
     finally:
         progress.close()
     click.echo(
         f"{report.articles_loaded} articles built, {report.articles_skipped_unchanged} unchanged, "
-        f"{len(report.input_errors)} inputs skipped; {report.triples} triples -> {output}",
+        f"{len(report.input_errors)} inputs skipped; "
+        + (f"{report.triples} triples" if not no_exports else f"{report.quads} quads")
+        + f" -> {output}",
         err=True,
     )
     if not report.ok:
@@ -251,6 +255,20 @@ def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
     if not query:
         raise click.UsageError("give a QUERY (or --list)")
     click.echo(run(store, query, fmt, bindings), nl=False)
+
+
+@cli.command("export")
+@click.option("-o", "--output", "output", required=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="The build folder (the one given to `zhkg build -o`); the files go there.")
+def export_(output: Path) -> None:
+    """Write the export files (ttl, nt, jsonld, trig, nq) of a build's store again."""
+    from zhkg.export import write_exports
+    from zhkg.store import Store
+
+    with Store.open(output / "store", read_only=True) as store:
+        summary = write_exports(store, output)
+    click.echo(f"{summary.triples} triples, {summary.quads} quads -> {output}", err=True)
 
 
 @cli.command()

@@ -185,12 +185,15 @@ def build(
     on_progress: Progress | None = None,
     page: bool = True,
     max_nodes: int | None = 2000,
+    exports: bool = True,
 ) -> BuildReport:
     """Build (or add to) the graph in `out_dir`: store, exports, page and build.json.
 
     Articles already in the store with the same content are skipped, so a killed build re-run
     finishes the job, and a new folder adds to the graph; an article built again replaces its
     named graph. Inputs that cannot be read are reported through `on_error` and left out.
+    Without `exports`, the export files are not written (a large corpus's exports take as much
+    disk as the store several times over; `zhkg export` writes them later) and `triples` is 0.
     """
     from zhkg import resolve
     from zhkg.atomic import atomic_write_text
@@ -243,8 +246,11 @@ def build(
             drawing = _PageDrawing(page_nquads(store, max_nodes=max_nodes), out / "graph.html",
                                    max_nodes)
         t_selected = time.perf_counter()
-        summary = write_exports(store, out)
-        report.triples, report.quads = summary.triples, summary.quads
+        if exports:
+            summary = write_exports(store, out)
+            report.triples, report.quads = summary.triples, summary.quads
+        else:
+            report.quads = store.count() - store.count(str(_meta_graph()))
         t3 = time.perf_counter()
         if drawing is not None:
             drawing.wait()

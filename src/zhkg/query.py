@@ -4,8 +4,11 @@ The query sees the union of all graphs as its default graph, so `SELECT * { ?s ?
 without GRAPH clauses, and the project prefixes (zhkg:, id:, schema:, ...) are predeclared.
 A triple that several article graphs hold (an entity's type, a statement two articles make)
 matches once per graph in that union, so use SELECT DISTINCT or COUNT(DISTINCT ...), as the
-packaged queries do. Packaged queries live in `zhkg/queries/*.rq`; the first comment line of each
-is its description.
+packaged queries do. On a large store, joining such repeats before removing them multiplies the
+rows by the article count (cubed for a reified statement's three parts), so the packaged queries
+read a repeated fact once in a DISTINCT sub-select, or match a statement inside one graph
+(`GRAPH ?g`), before joining; tests/test_query_plans.py checks them against plain formulations.
+Packaged queries live in `zhkg/queries/*.rq`; the first comment line of each is its description.
 Values for a query's variables come from `bindings` (the CLI's `--bind NAME=VALUE`).
 
 Output: `table` (aligned, for people; long values clipped), `csv`, `tsv` and `json` (SPARQL 1.1

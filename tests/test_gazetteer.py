@@ -283,3 +283,13 @@ def test_missing_data_file_is_a_model_error() -> None:
 
     with pytest.raises(ModelError, match="no_such_file"):
         g._data_lines("no_such_file.tsv")
+
+
+def test_one_character_abbreviations() -> None:
+    from zhkg.gazetteer import abbreviation
+
+    assert abbreviation("美").name == "美国"  # type: ignore[union-attr]
+    assert abbreviation("沪").name == "上海市"  # type: ignore[union-attr]
+    assert abbreviation("粤").key == "440000"  # type: ignore[union-attr]
+    # ambiguous (澳: Macao or Australia) or not an abbreviation of a place
+    assert abbreviation("澳") is None and abbreviation("华") is None and abbreviation("的") is None

@@ -103,3 +103,15 @@ def test_merge_prefers_patterns_then_length_and_keeps_no_overlap() -> None:
 def test_texts_without_chinese_give_no_errors(text: str) -> None:
     for m in find_mentions(Document("t", text)):
         assert text[m.start : m.end] == m.text
+
+
+def test_peoples_daily_reading_fills_places_with_abbreviations() -> None:
+    # The news convention (CLUENER) leaves bare places unmarked; People's Daily's marks them,
+    # one-character abbreviations included, which resolve to their country.
+    doc = Document("d", "中美两国元首在会谈中表示将加强合作。")
+    found = {(m.text, m.type, m.key) for m in find_mentions(doc)}
+    assert {("中", "Country", "CN"), ("美", "Country", "US")} <= found
+    from zhkg.resolve import canonical_name, iri_for
+
+    assert iri_for("Country", "美", "US") == iri_for("Country", "美国", "US")
+    assert canonical_name("Country", ["美"], "US") == "美国"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numba
@@ -65,17 +66,17 @@ PLACES = "BMES"
 
 
 class CompiledModel:
-    """A crfsuite model's weights as arrays: state weights per attribute, transitions, labels,
-    and a hash table from the integer keys of the character columns to attribute ids."""
+    """A crfsuite model's weights as arrays (state weights per attribute, transitions, labels),
+    and a `Featurizer` per domain that turns text into attribute ids."""
 
     def __init__(self, info: Any, model: bytes, classes: dict[int, str],
-                 word_kinds: Sequence[str], word_tags: Sequence[str], domain: str) -> None:
+                 word_kinds: Sequence[str], word_tags: Sequence[str]) -> None:
         self.labels: list[str] = [lab for lab, _ in sorted(info.labels.items(),
                                                            key=lambda kv: int(kv[1]))]
         n_labels = len(self.labels)
-        attr_ids = {attr: int(i) for attr, i in info.attributes.items()}
+        self.attr_ids = {attr: int(i) for attr, i in info.attributes.items()}
         # State weights, one row per attribute plus a zero row that -1 (unknown) indexes.
-        self.weights = np.zeros((len(attr_ids) + 1, n_labels), dtype=np.float64)
+        self.weights = np.zeros((len(self.attr_ids) + 1, n_labels), dtype=np.float64)
         self.transitions = np.zeros((n_labels, n_labels), dtype=np.float64)
         _read_weights(model, self.weights, self.transitions)
         # Label heads and types for span decoding: head 0 = O, 1 = B, 2 = I, 3 = E, 4 = S.
@@ -85,17 +86,77 @@ class CompiledModel:
                              dtype=np.int8)
         self.type = np.array([-1 if lab == "O" else self.types.index(lab[2:])
                               for lab in self.labels], dtype=np.int16)
-
-        def attr(name: str) -> int:
-            return attr_ids.get(name, -1)
-
         # Character classes as small codes (1..15), for the class window's packed keys.
         letters = sorted({*classes.values(), "O"})
-        code = {c: i + 1 for i, c in enumerate(letters)}
-        self.class_table = np.full(0x110000, code["O"], dtype=np.int64)
+        self.class_code = {c: i + 1 for i, c in enumerate(letters)}
+        self.class_table = np.full(0x110000, self.class_code["O"], dtype=np.int64)
         for cp, letter in classes.items():
-            self.class_table[cp] = code[letter]
-        # Character columns: offsets (padded to 5), how many, bits a code, and keys -> ids.
+            self.class_table[cp] = self.class_code[letter]
+        self.kinds = {k: i for i, k in enumerate(word_kinds)}
+        self.tags = {t: i for i, t in enumerate(word_tags)}
+        self._word_kinds, self._word_tags = list(word_kinds), list(word_tags)
+        self._featurizers: dict[str, list[Featurizer]] = {}
+
+    def featurizers(self, domain: str, copies: bool) -> list[Featurizer]:
+        """The featurizers of a domain: the shared attributes with the domain's own attribute
+        and, with `copies` (`zhkg.tagger.features`' People's Daily domain), the `~` copies."""
+        key = domain + ("~" if copies else "")
+        if key not in self._featurizers:
+            parts = [Featurizer(self, "", domain)]
+            if copies:
+                parts.append(Featurizer(self, "~", None))
+            self._featurizers[key] = parts
+        return self._featurizers[key]
+
+    def prepare(self, texts: Sequence[str],
+                words: Sequence[Sequence[tuple[int, int, int, int]]]) -> Prepared:
+        """The texts as arrays, for `features` in any domain.
+
+        `words[k]` are text k's words as (start, end, kind code, tag code), offsets in the text.
+        Each text is padded with its own two start and end marks, as `zhkg.tagger.features` pads
+        it, so no window reads across texts."""
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        padded_text = "".join("\x02\x02" + t + "\x03\x03" for t in texts)
+        padded = np.frombuffer(padded_text.encode("utf-32-le", "surrogatepass"),
+                               dtype=np.uint32).astype(np.int64)
+        flat = [(s + base, e + base, kind, tag, int(i == 0))
+                for ws, base in zip(words, starts.tolist(), strict=False)
+                for i, (s, e, kind, tag) in enumerate(ws)]
+        return Prepared(padded, self.class_table[padded], starts,
+                        np.array(flat, dtype=np.int64).reshape(-1, 5))
+
+    def features(self, prepared: Prepared, domain: str, copies: bool = False) -> np.ndarray:
+        """The attribute ids of every character of every prepared text, a row a character, texts
+        one after another (text k's rows start at `prepared.starts[k]`)."""
+        p = prepared
+        parts = [f.ids(p.padded, p.classes, p.starts, p.words)
+                 for f in self.featurizers(domain, copies)]
+        return parts[0] if len(parts) == 1 else np.hstack(parts)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Texts as code points (each padded), character classes, first rows, and words."""
+
+    padded: np.ndarray
+    classes: np.ndarray
+    starts: np.ndarray
+    words: np.ndarray
+
+
+class Featurizer:
+    """One family of a model's attributes (the shared ones, or the `~` copies) as integer-keyed
+    hash tables: the character columns' packed keys, and the word columns' small tables."""
+
+    def __init__(self, model: CompiledModel, copy: str, domain: str | None) -> None:
+        attr_ids = model.attr_ids
+
+        def attr(name: str) -> int:
+            return attr_ids.get(copy + name, -1)
+
+        code = model.class_code
         names = [*CHAR_COLUMNS, CLASS_COLUMN]
         self.offsets = np.zeros((len(names), 5), dtype=np.int64)
         self.counts = np.zeros(len(names), dtype=np.int64)
@@ -103,13 +164,15 @@ class CompiledModel:
         keys: list[int] = []
         cols: list[int] = []
         ids: list[int] = []
+        skip = len(copy)
         for c, name in enumerate(names):
             offs = CHAR_COLUMNS.get(name, (-2, -1, 0, 1, 2))
             self.offsets[c, : len(offs)] = offs
             self.counts[c] = len(offs)
             self.bits[c] = 4 if name == CLASS_COLUMN else _BITS
-            for a, i in attr_ids.items():
-                if a[0] != name or len(a) != 1 + len(offs):
+            for full, i in attr_ids.items():
+                a = full[skip:]
+                if full[:skip] != copy or a[:1] != name or len(a) != 1 + len(offs):
                     continue
                 if name == CLASS_COLUMN:
                     if not all(ch in code for ch in a[1:]):
@@ -129,42 +192,24 @@ class CompiledModel:
               np.array(keys, dtype=np.int64), np.array(cols, dtype=np.int64),
               np.array(ids, dtype=np.int32))
         # Word columns: ids by (place, length class), (tag, place), (kind, place), kind.
-        self.kinds = {k: i for i, k in enumerate(word_kinds)}
-        self.tags = {t: i for i, t in enumerate(word_tags)}
+        kinds, tags = model._word_kinds, model._word_tags
         self.shape_ids = np.array([[attr("w" + p + lb) if p != "S" else attr("wS")
                                     for lb in "23"] for p in PLACES], dtype=np.int32)
-        self.tag_ids = np.array([[attr("p" + t + p) for p in PLACES] for t in word_tags],
+        self.tag_ids = np.array([[attr("p" + t + p) for p in PLACES] for t in tags],
                                 dtype=np.int32)
-        self.kind_ids = np.array([[attr("s" + k + p) for p in PLACES] for k in word_kinds],
+        self.kind_ids = np.array([[attr("s" + k + p) for p in PLACES] for k in kinds],
                                  dtype=np.int32)
-        self.prev_ids = np.array([attr("t" + k) for k in word_kinds], dtype=np.int32)
+        self.prev_ids = np.array([attr("t" + k) for k in kinds], dtype=np.int32)
         self.word_defaults = np.array([attr("wS"), attr("pX"), attr("s-"), attr("t-")],
                                       dtype=np.int32)
-        self.domain_id = attr("D" + domain)
+        self.domain_id = attr_ids.get("D" + domain, -1) if domain else -1
 
-    def features(self, texts: Sequence[str], words: Sequence[Sequence[tuple[int, int, int, int]]]
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, starts): the attribute ids of every character of every text, a row a character,
-        texts one after another; starts[k] is text k's first row (plus a last entry).
-
-        `words[k]` are text k's words as (start, end, kind code, tag code), offsets in the text.
-        Each text is padded with its own two start and end marks, as `zhkg.tagger.features` pads
-        it, so no window reads across texts."""
-        lengths = np.array([len(t) for t in texts], dtype=np.int64)
-        starts = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        padded_text = "".join("\x02\x02" + t + "\x03\x03" for t in texts)
-        padded = np.frombuffer(padded_text.encode("utf-32-le", "surrogatepass"),
-                               dtype=np.uint32).astype(np.int64)
-        flat = [(s + base, e + base, kind, tag, int(i == 0))
-                for ws, base in zip(words, starts.tolist(), strict=False)
-                for i, (s, e, kind, tag) in enumerate(ws)]
-        w = np.array(flat, dtype=np.int64).reshape(-1, 5)
-        ids = _featurize(padded, self.class_table[padded], starts, self.offsets, self.counts,
-                         self.bits, self.class_column, self.table_keys, self.table_cols,
-                         self.table_ids, w, self.shape_ids, self.tag_ids, self.kind_ids,
-                         self.prev_ids, self.word_defaults, self.domain_id)
-        return ids, starts
+    def ids(self, padded: np.ndarray, classes: np.ndarray, starts: np.ndarray,
+            words: np.ndarray) -> np.ndarray:
+        return _featurize(padded, classes, starts, self.offsets, self.counts, self.bits,
+                          self.class_column, self.table_keys, self.table_cols, self.table_ids,
+                          words, self.shape_ids, self.tag_ids, self.kind_ids, self.prev_ids,
+                          self.word_defaults, self.domain_id)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -243,13 +288,14 @@ def _featurize(padded: np.ndarray, classes: np.ndarray, starts: np.ndarray, offs
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray,
-           trans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray, trans: np.ndarray,
+           outside: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Viterbi labels of each sequence and the marginal probability of each chosen label.
 
     Sequences are rows starts[k]:starts[k+1] of `ids` (attribute ids, -1 for none). The same
     recurrences as crfsuite's (first-order, no start or end weights; the first best label wins a
-    tie); marginals by scaled forward-backward."""
+    tie); marginals by scaled forward-backward, skipped (left 0) for a sequence labelled all
+    `outside` (O): only spans' marginals are read."""
     n, n_feat = ids.shape
     n_labels = trans.shape[0]
     state = np.zeros((n, n_labels))
@@ -264,6 +310,8 @@ def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray,
     labels = np.zeros(n, dtype=np.int32)
     probs = np.zeros(n)
     exp_trans = np.exp(trans)
+    trans_t = np.ascontiguousarray(trans.T)  # inner loops run over the previous label
+    exp_trans_t = np.ascontiguousarray(exp_trans.T)
     for k in range(len(starts) - 1):
         s, e = starts[k], starts[k + 1]
         if e <= s:
@@ -278,7 +326,7 @@ def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray,
                 best = -np.inf
                 arg = 0
                 for i in range(n_labels):
-                    v = score[t - 1, i] + trans[i, j]
+                    v = score[t - 1, i] + trans_t[j, i]
                     if v > best:
                         best = v
                         arg = i
@@ -294,6 +342,13 @@ def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray,
         for t in range(t_len - 1, 0, -1):
             arg = back[t, arg]
             labels[s + t - 1] = arg
+        named = False
+        for t in range(s, e):
+            if labels[t] != outside:
+                named = True
+                break
+        if not named:
+            continue
         # Forward-backward on exp(state - max of the row), each step normalised.
         ex = np.empty((t_len, n_labels))
         for t in range(t_len):
@@ -315,7 +370,7 @@ def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray,
             for j in range(n_labels):
                 v = 0.0
                 for i in range(n_labels):
-                    v += alpha[t - 1, i] * exp_trans[i, j]
+                    v += alpha[t - 1, i] * exp_trans_t[j, i]
                 alpha[t, j] = v * ex[t, j]
                 total += alpha[t, j]
             for j in range(n_labels):

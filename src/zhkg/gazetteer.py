@@ -243,6 +243,32 @@ def places_named(name: str) -> tuple[Place, ...]:
     return _db().by_name.get(name, ())
 
 
+#: One-character abbreviations news text uses for a country (中美关系) or a province-level division
+#: (京津冀, 沪深): the conventional ones, less the characters that stand for more than one place
+#: (澳: Macao and Australia; 新: Xinjiang and Singapore; 巴: Pakistan, Brazil, Palestine; 黔/贵,
+#: 滇/云, 陕/秦, 甘/陇, 川/蜀 keep only the first). A single character is far too ambiguous to
+#: match in running text: only a place the tagger read there is resolved with this table.
+ABBREVIATIONS: dict[str, str] = {
+    **dict(zip("中美日俄英法德意加韩朝印越泰菲", ["CN", "US", "JP", "RU", "GB", "FR", "DE", "IT",
+                                               "CA", "KR", "KP", "IN", "VN", "TH", "PH"],
+               strict=True)),
+    **dict(zip("京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川黔滇藏陕甘青宁港台",
+               ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000",
+                "310000", "320000", "330000", "340000", "350000", "360000", "370000", "410000",
+                "420000", "430000", "440000", "450000", "460000", "500000", "510000", "520000",
+                "530000", "540000", "610000", "620000", "630000", "640000", "810000", "710000"],
+               strict=True)),
+}
+
+
+def abbreviation(char: str) -> Place | None:
+    """The country or province a one-character abbreviation stands for: 美 美国, 沪 上海市."""
+    key = ABBREVIATIONS.get(char)
+    if key is None:
+        return None
+    return division(key) if key.isdigit() else country(key)
+
+
 # -- matching ----------------------------------------------------------------------------------
 
 

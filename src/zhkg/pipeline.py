@@ -30,7 +30,7 @@ BATCH = 256
 
 def warm() -> None:
     """Load the tokenizer, tagger and gazetteer once, before forking workers that share them."""
-    segment.tokenizer()
+    segment.words("中国")  # loads jieba's dictionary, builds and compiles the segmenter
     Tagger.default().tag_many(["中国"], [[("中国", 0, 2)]])  # builds the arrays, compiles numba
     gazetteer.find_places("中国")
 

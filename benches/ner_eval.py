@@ -24,7 +24,7 @@ from zhkg.mentions import find_mentions
 from zhkg.model import PLACE_TYPES, Document
 from zhkg.pipeline import extract_document, extraction_record
 from zhkg.read import iter_documents
-from zhkg.segment import words
+from zhkg.segment import words, words_many
 from zhkg.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,8 @@ def score_table(
 def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, float]:
     """Best-of-`rounds` characters per second of: crfsuite tagging sentence by sentence (the
     reference), the compiled tagger over all sentences at once (what the pipeline runs, for a
-    document's sentences), and the latter after jieba's words; words given except for the last."""
+    document's sentences), and the latter after computing the words (jieba's, compiled:
+    `zhkg.segment.words_many`); words given except for the last."""
     n = sum(len(t) for t in texts)
     ws = [words(t) for t in texts]
     tagger.tag_many(texts[:1], ws[:1])  # compile before timing
@@ -75,7 +76,8 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
     runs = {
         "crfsuite (features + CRF + marginals)": crfsuite,
         "compiled (zhkg.crf, tag_many)": lambda: tagger.tag_many(texts, ws),
-        "jieba + compiled": lambda: tagger.tag_many(texts, [words(t) for t in texts]),
+        "words (zhkg.wordseg) + compiled": lambda: tagger.tag_many(
+            texts, words_many(texts, [0] * len(texts))),
     }
     for _ in range(rounds):
         for name, run in runs.items():

@@ -2,14 +2,12 @@
 
 crfsuite needs every feature as a string: building ~16 attribute strings a character and having
 crfsuite look them up cost ~10 µs a character, three quarters of the tagger and more than the rest
-of extraction. Here the model's attributes are read back (`pycrfsuite.Tagger.info`) into sorted
-integer keys per feature column (a character n-gram's code points, packed into one int64), so a
-whole batch of sentences is featurised with a few numpy lookups, and Viterbi and the marginals run
-in numba-compiled loops. crfsuite stays the trainer and the reference: `tests/test_crf.py` checks
-that this gives crfsuite's labels and marginals on held-out text.
-
-Only the news domain is decoded here (what the pipeline uses); the People's Daily domain of the
-evaluation goes through crfsuite (`Tagger.tag_labels`).
+of extraction. Here the model file is read directly (labels, attribute strings, exact weights),
+each character column's attributes become integer keys (an n-gram's code points, or class codes,
+packed into one int64) in a hash table, and feature lookup, Viterbi and the marginals run in
+numba-compiled loops over all the sentences of a document at once, in either domain
+(`zhkg.tagger.features`). crfsuite stays the trainer and the reference: `tests/test_crf.py`
+checks that this gives crfsuite's labels and marginals.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numba
 import numpy as np
@@ -33,15 +30,23 @@ CLASS_COLUMN = "j"
 _BITS = 21  # a code point fits in 21 bits: three of them in an int64
 
 
-def _read_weights(model: bytes, state: np.ndarray, transitions: np.ndarray) -> None:
-    """The weights of a crfsuite (CRF1d) model file, exactly: `Tagger.info` prints them rounded.
+def _read_model(model: bytes) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """(labels, attributes, state weights, transition weights) of a crfsuite (CRF1d) model file.
 
-    The file starts with a header of offsets; its FEAT chunk lists every feature as (type, source,
-    destination, weight): type 0 is an attribute's weight for a label, type 1 a transition's."""
+    Read from the file itself: `pycrfsuite.Tagger.info` parses a text dump (a second and a half)
+    and rounds the weights. The header gives the offsets of the label and attribute string tables
+    (CQDB chunks, whose backward array lists each string's record by id) and of the FEAT chunk,
+    every feature as (type, source, destination, weight): type 0 is an attribute's weight for a
+    label, type 1 a transition's. State weights get one row per attribute plus a zero row, which
+    the id -1 (an attribute the model never saw) indexes."""
     header = struct.unpack_from("<4sI4sIIIIIIIII", model, 0)
-    magic, _, kind, _, _, n_labels, n_attrs, off_features = header[:8]
-    if magic != b"lCRF" or kind != b"FOMC" or state.shape != (n_attrs + 1, n_labels):
-        raise ValueError("not the CRF1d model the tagger loaded")
+    magic, _, kind, _, _, n_labels, n_attrs, off_features, off_labels, off_attrs = header[:10]
+    if magic != b"lCRF" or kind != b"FOMC":
+        raise ValueError("not a crfsuite CRF1d model")
+    labels = _strings(model, off_labels, n_labels)
+    attrs = _strings(model, off_attrs, n_attrs)
+    state = np.zeros((n_attrs + 1, n_labels), dtype=np.float64)
+    transitions = np.zeros((n_labels, n_labels), dtype=np.float64)
     chunk, _, count = struct.unpack_from("<4sII", model, off_features)
     if chunk != b"FEAT":
         raise ValueError("no feature chunk in the CRF model")
@@ -52,6 +57,23 @@ def _read_weights(model: bytes, state: np.ndarray, transitions: np.ndarray) -> N
     state[feats["src"][is_state], feats["dst"][is_state]] = feats["w"][is_state]
     is_trans = feats["type"] == 1
     transitions[feats["src"][is_trans], feats["dst"][is_trans]] = feats["w"][is_trans]
+    return labels, attrs, state, transitions
+
+
+def _strings(model: bytes, offset: int, count: int) -> list[str]:
+    """The strings of a CQDB chunk by id: records are (id, size, bytes with a final NUL)."""
+    chunk, _, _, _, n_back, back_offset = struct.unpack_from("<4sIIIII", model, offset)
+    if chunk != b"CQDB" or n_back < count:
+        raise ValueError("no string table where the CRF model says")
+    back = struct.unpack_from(f"<{count}I", model, offset + back_offset)
+    out = []
+    for i, at in enumerate(back):
+        record, size = struct.unpack_from("<II", model, offset + at)
+        if record != i:
+            raise ValueError("a damaged string table in the CRF model")
+        start = offset + at + 8
+        out.append(model[start : start + size - 1].decode("utf-8"))
+    return out
 
 
 def _pack(codes: Sequence[int], bits: int) -> int:
@@ -69,16 +91,10 @@ class CompiledModel:
     """A crfsuite model's weights as arrays (state weights per attribute, transitions, labels),
     and a `Featurizer` per domain that turns text into attribute ids."""
 
-    def __init__(self, info: Any, model: bytes, classes: dict[int, str],
-                 word_kinds: Sequence[str], word_tags: Sequence[str]) -> None:
-        self.labels: list[str] = [lab for lab, _ in sorted(info.labels.items(),
-                                                           key=lambda kv: int(kv[1]))]
-        n_labels = len(self.labels)
-        self.attr_ids = {attr: int(i) for attr, i in info.attributes.items()}
-        # State weights, one row per attribute plus a zero row that -1 (unknown) indexes.
-        self.weights = np.zeros((len(self.attr_ids) + 1, n_labels), dtype=np.float64)
-        self.transitions = np.zeros((n_labels, n_labels), dtype=np.float64)
-        _read_weights(model, self.weights, self.transitions)
+    def __init__(self, model: bytes, classes: dict[int, str], word_kinds: Sequence[str],
+                 word_tags: Sequence[str]) -> None:
+        self.labels, attrs, self.weights, self.transitions = _read_model(model)
+        self.attr_ids = {attr: i for i, attr in enumerate(attrs)}
         # Label heads and types for span decoding: head 0 = O, 1 = B, 2 = I, 3 = E, 4 = S.
         self.types = sorted({lab[2:] for lab in self.labels if lab != "O"})
         heads = {"B-": 1, "I-": 2, "E-": 3, "S-": 4}

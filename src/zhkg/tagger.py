@@ -429,8 +429,7 @@ class Tagger:
             with _compiled_lock:  # one copy per model, shared by the threads' taggers
                 fast = _compiled_models.get(model)
                 if fast is None:
-                    fast = crf.CompiledModel(self._crf.info(), model, _CLASSES, _WORD_KINDS,
-                                             _WORD_TAGS)
+                    fast = crf.CompiledModel(model, _CLASSES, _WORD_KINDS, _WORD_TAGS)
                     if len(_compiled_models) >= 4:
                         _compiled_models.clear()
                     _compiled_models[model] = fast

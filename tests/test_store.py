@@ -56,6 +56,34 @@ def test_many_articles_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert st.article_hashes()["d0"] == "y"
 
 
+def test_loading_in_threads_without_waiting(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "CHUNK_CHARS", 3000)  # many chunks, two loading at a time
+    items = [(f"d{i}", f"h{i}", _article(f"d{i}")) for i in range(20)]
+    short = rdf.article_nquads(Extraction(Document("d3", "短文"), (), ()), {})
+    with Store.open(tmp_path / "threads") as st:
+        st.replace_articles(iter(items[:10]), wait=False)
+        # an article still loading is replaced by its new version, never doubled
+        st.replace_articles([("d3", "new", short)], wait=False)
+        st.replace_articles(iter(items[10:]), wait=False)
+        st.drain()
+        threaded = sorted(str(q) for q in st.quads())
+    with Store.open(tmp_path / "sequential") as st:
+        for item in items:
+            st.replace_articles([item])
+        st.replace_articles([("d3", "new", short)])
+        assert sorted(str(q) for q in st.quads()) == threaded
+        assert st.article_hashes()["d3"] == "new"
+
+
+def test_a_chunk_that_fails_to_load_raises_on_drain(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as st:
+        st.replace_articles([("bad", "h", "<not n-quads\n")], wait=False)
+        with pytest.raises(StoreError, match="cannot load"):
+            st.drain()
+        assert st.article_hashes() == {}  # no hash for what did not load
+
+
 def test_remove_article(tmp_path: Path) -> None:
     with Store.open(tmp_path / "store") as st:
         st.replace_articles([("a", "h", _article("a")), ("b", "h", _article("b"))])

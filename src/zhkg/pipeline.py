@@ -222,20 +222,32 @@ def build(
                     continue
                 yield doc
 
-        def load(results: list[ArticleResult]) -> None:
-            store.replace_articles((r.doc_id, r.content_hash, r.nquads) for r in results)
-            for r in results:
+        loading: list[ArticleResult] = []
+
+        def loaded() -> None:
+            """Wait for the batch still loading; then it counts (and is in the store)."""
+            store.drain()
+            for r in loading:
                 report.articles_loaded += 1
                 report.mentions += r.mentions
                 report.relations += r.relations
                 report.characters += r.chars
-            if on_progress is not None:
+            if loading and on_progress is not None:
                 on_progress(report.articles_loaded, report.articles_read)
+            loading.clear()
+
+        def load(results: list[ArticleResult]) -> None:
+            # The batch loads in the store's threads while the next batch's results arrive.
+            loaded()
+            store.replace_articles(((r.doc_id, r.content_hash, r.nquads) for r in results),
+                                   wait=False)
+            loading.extend(results)
 
         with _engine(engine, jobs, scheduler) as eng:
             report.jobs = getattr(eng, "jobs", 1)
             for results in _pipelined(eng, _batched(todo(), BATCH)):
                 load(results)
+            loaded()
         t1 = time.perf_counter()
         store.refresh_entities(resolve.canonical_name, gazetteer)
         t2 = time.perf_counter()

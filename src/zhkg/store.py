@@ -38,7 +38,9 @@ from zhkg.rdf import (
 )
 
 #: Flush pending N-Quads to `bulk_load` once this many characters have piled up.
-CHUNK_CHARS = 32 * 1024 * 1024
+CHUNK_CHARS = 16 * 1024 * 1024
+#: Chunks loading at once, each in its own thread (`bulk_load` uses one core per call).
+LOAD_THREADS = 2
 
 _ARTICLE_GRAPH_PREFIX = str(GRAPH) + "article/"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -105,6 +107,9 @@ class Store:
         self._inner: ox.Store | None = inner
         self.path = path
         self.read_only = read_only
+        self._loader: Any = None
+        self._inflight: list[Any] = []
+        self._loading: set[str] = set()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None, read_only: bool = False) -> Store:
@@ -130,9 +135,20 @@ class Store:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.close()
+        self.close(quiet=exc is not None)
 
-    def close(self) -> None:
+    def close(self, quiet: bool = False) -> None:
+        """Wait for loading chunks (raising their error, unless `quiet`), flush, release."""
+        if self._loader is not None:
+            try:
+                if quiet:
+                    with contextlib.suppress(Exception):
+                        self.drain()
+                else:
+                    self.drain()
+            finally:
+                self._loader.shutdown()
+                self._loader = None
         if self._inner is not None and not self.read_only:
             with contextlib.suppress(OSError):
                 self._inner.flush()
@@ -152,7 +168,8 @@ class Store:
 
     # -- articles -------------------------------------------------------------------------------
 
-    def replace_articles(self, items: Iterable[tuple[str, str, ArticleContent]]) -> int:
+    def replace_articles(self, items: Iterable[tuple[str, str, ArticleContent]], *,
+                         wait: bool = True) -> int:
         """Load articles, each replacing its previous graph; returns how many were loaded.
 
         `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads are loaded as they are
@@ -160,6 +177,10 @@ class Store:
         an rdflib Graph is put in the article's graph. Loading is chunked through `bulk_load`,
         which is fast but not transactional: an interrupted call leaves loaded articles without
         their hash, so a resumed build simply loads them again.
+
+        Chunks load in `LOAD_THREADS` threads (`bulk_load` parses and sorts on one core, and
+        releases the GIL). With `wait=False` the call returns while its last chunks still load,
+        so the caller can prepare the next ones; `drain` waits for them (and raises their errors).
         """
         store = self._writable()
         pending: list[str] = []
@@ -170,12 +191,7 @@ class Store:
         def flush() -> None:
             nonlocal size
             if pending:
-                try:
-                    store.bulk_load("".join(pending).encode("utf-8"), ox.RdfFormat.N_QUADS)
-                except (SyntaxError, ValueError) as exc:
-                    raise StoreError(f"cannot load articles: {exc}") from None
-            for doc_id, content_hash in pending_ids:
-                self._set_hash(doc_id, content_hash)
+                self._submit("".join(pending).encode("utf-8"), list(pending_ids))
             pending.clear()
             pending_ids.clear()
             size = 0
@@ -183,6 +199,8 @@ class Store:
         for doc_id, content_hash, content in items:
             if any(doc_id == d for d, _ in pending_ids):
                 flush()  # the same article twice in one batch: the later one wins
+            if doc_id in self._loading:
+                self.drain()  # its earlier version must be in before it is replaced
             store.remove_graph(ox.NamedNode(str(article_graph_iri(doc_id))))
             if isinstance(content, Graph):
                 text = graph_nquads(content, article_graph_iri(doc_id))
@@ -197,7 +215,39 @@ class Store:
             if size >= CHUNK_CHARS:
                 flush()
         flush()
+        if wait:
+            self.drain()
         return count
+
+    def _submit(self, data: bytes, ids: list[tuple[str, str]]) -> None:
+        """Load a chunk in a loader thread; at most LOAD_THREADS chunks wait or load at once."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._loader is None:
+            self._loader = ThreadPoolExecutor(LOAD_THREADS, thread_name_prefix="zhkg-load")
+        while len(self._inflight) >= LOAD_THREADS:
+            self._inflight.pop(0).result()
+        self._loading.update(d for d, _ in ids)
+        self._inflight.append(self._loader.submit(self._load_chunk, data, ids))
+
+    def _load_chunk(self, data: bytes, ids: list[tuple[str, str]]) -> None:
+        try:
+            self._writable().bulk_load(data, ox.RdfFormat.N_QUADS)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot load articles: {exc}") from None
+        for doc_id, content_hash in ids:
+            self._set_hash(doc_id, content_hash)
+
+    def drain(self) -> None:
+        """Wait for the chunks still loading; the first error among them is raised."""
+        inflight, self._inflight = self._inflight, []
+        try:
+            for future in inflight:
+                future.result()
+        finally:
+            for future in inflight:
+                future.cancel()
+            self._loading.clear()
 
     def _set_hash(self, doc_id: str, content_hash: str) -> None:
         store = self._writable()

@@ -305,3 +305,25 @@ def test_empty_network_still_makes_a_page(tmp_path: Path) -> None:
     out = view.write_page(nx.MultiDiGraph(), tmp_path / "empty.html")
     payload = page_payload(out.read_text(encoding="utf-8"))
     assert payload["nodes"] == [] and payload["legend"] == [] and payload["articles"] == []
+
+
+def test_nquads_source_reads_like_a_dataset(dataset: Dataset) -> None:
+    """The build draws its page from N-Quads through `view.NQuads` (pyoxigraph parses), which
+    must give the network an rdflib Dataset of the same N-Quads gives."""
+    from pathlib import Path
+
+    from zhkg.pipeline import process_document
+    from zhkg.read import iter_documents
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    extracted = "".join(process_document(d).nquads for d in iter_documents([seeds], print))
+    for data in (dataset.serialize(format="nquads").encode("utf-8"), extracted.encode("utf-8")):
+        parsed = Dataset()
+        parsed.parse(data=data.decode("utf-8"), format="nquads")
+        for max_nodes in (None, 15):
+            a = view.graph_to_network(parsed, max_nodes=max_nodes)
+            b = view.graph_to_network(view.NQuads(data), max_nodes=max_nodes)
+            assert a.number_of_nodes() > 10
+            assert sorted(a.nodes(data=True), key=str) == sorted(b.nodes(data=True), key=str)
+            assert sorted(a.edges(keys=True, data=True), key=str) == sorted(
+                b.edges(keys=True, data=True), key=str)

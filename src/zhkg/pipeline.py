@@ -340,8 +340,7 @@ def draw_page(nquads: bytes, path: str | os.PathLike[str], max_nodes: int | None
     """Write the page of `page_nquads`' output (needs no store: runs in any process)."""
     from zhkg import view
 
-    graph = _parse_dataset(nquads)
-    view.write_page(view.graph_to_network(graph, max_nodes=max_nodes), path)
+    view.write_page(view.graph_to_network(view.NQuads(nquads), max_nodes=max_nodes), path)
 
 
 class _PageDrawing:

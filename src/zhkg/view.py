@@ -23,14 +23,14 @@ import math
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from zhkg.atomic import atomic_write_text
@@ -107,8 +107,44 @@ _PRED_BY_IRI: dict[URIRef, str] = {URIRef(str(ZHKG) + p): p for p in PREDICATE_N
 # -- RDF -> networkx -----------------------------------------------------------------------------
 
 
+class NQuads:
+    """N-Quads text read as a source for `graph_to_network`, without an rdflib Dataset.
+
+    pyoxigraph parses, and the terms become rdflib's (what the reader compares with): filling an
+    rdflib Dataset from its N-Quads parser took most of the time of drawing a big store's page.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def quads(self, pattern: object = None) -> Iterator[tuple[Node, Node, Node, str | None]]:
+        import pyoxigraph as ox
+
+        iris: dict[str, URIRef] = {}
+        xsd_string = "http://www.w3.org/2001/XMLSchema#string"
+
+        def term(t: Any) -> Node:
+            if isinstance(t, ox.NamedNode):
+                iri = iris.get(t.value)
+                if iri is None:
+                    iri = iris[t.value] = URIRef(t.value)
+                return iri
+            if isinstance(t, ox.Literal):
+                if t.language:
+                    return Literal(t.value, lang=t.language)
+                if t.datatype.value == xsd_string:
+                    return Literal(t.value)
+                return Literal(t.value, datatype=URIRef(t.datatype.value))
+            return BNode(t.value)
+
+        for q in ox.parse(self.data, ox.RdfFormat.N_QUADS):
+            g = q.graph_name
+            yield (term(q.subject), term(q.predicate), term(q.object),
+                   g.value if isinstance(g, ox.NamedNode) else None)
+
+
 def graph_to_network(
-    graph: Graph,
+    graph: Graph | NQuads,
     *,
     around: str | None = None,
     depth: int = 1,
@@ -171,7 +207,7 @@ class _Index:
         return next(iter(self.by_subject.get(s, {}).get(p, {})), None)
 
 
-def _union(graph: Graph) -> tuple[_Index, dict[tuple[Node, Node, Node], set[str]]]:
+def _union(graph: Graph | NQuads) -> tuple[_Index, dict[tuple[Node, Node, Node], set[str]]]:
     """The triples of every named graph, since entity labels and article facts live apart.
 
     Also which article graphs state each relation, so that a relation read without evidence
@@ -314,6 +350,9 @@ class _Reader:
             ]
             words = post["label"] + (f"（{'、'.join(sorted(bodies))}）" if bodies else "")
             _add_unique(net.nodes[s].setdefault("posts", []), words)
+        for _, data in net.nodes(data=True):  # in one order, whatever order the triples came in
+            if "posts" in data:
+                data["posts"].sort()
 
 
 def _text(node: Node | None) -> str:

@@ -224,9 +224,9 @@ def build(
 
         loading: list[ArticleResult] = []
 
-        def loaded() -> None:
+        def loaded(last: bool = False) -> None:
             """Wait for the batch still loading; then it counts (and is in the store)."""
-            store.drain()
+            store.drain(stop=last)  # after the last, no thread lives on into forked children
             for r in loading:
                 report.articles_loaded += 1
                 report.mentions += r.mentions
@@ -247,7 +247,7 @@ def build(
             report.jobs = getattr(eng, "jobs", 1)
             for results in _pipelined(eng, _batched(todo(), BATCH)):
                 load(results)
-            loaded()
+            loaded(last=True)
         t1 = time.perf_counter()
         store.refresh_entities(resolve.canonical_name, gazetteer)
         t2 = time.perf_counter()

@@ -140,15 +140,11 @@ class Store:
     def close(self, quiet: bool = False) -> None:
         """Wait for loading chunks (raising their error, unless `quiet`), flush, release."""
         if self._loader is not None:
-            try:
-                if quiet:
-                    with contextlib.suppress(Exception):
-                        self.drain()
-                else:
-                    self.drain()
-            finally:
-                self._loader.shutdown()
-                self._loader = None
+            if quiet:
+                with contextlib.suppress(Exception):
+                    self.drain(stop=True)
+            else:
+                self.drain(stop=True)
         if self._inner is not None and not self.read_only:
             with contextlib.suppress(OSError):
                 self._inner.flush()
@@ -238,8 +234,9 @@ class Store:
         for doc_id, content_hash in ids:
             self._set_hash(doc_id, content_hash)
 
-    def drain(self) -> None:
-        """Wait for the chunks still loading; the first error among them is raised."""
+    def drain(self, stop: bool = False) -> None:
+        """Wait for the chunks still loading; the first error among them is raised. With `stop`,
+        the loader threads end too (before forking, say: a child should not inherit them)."""
         inflight, self._inflight = self._inflight, []
         try:
             for future in inflight:
@@ -248,6 +245,9 @@ class Store:
             for future in inflight:
                 future.cancel()
             self._loading.clear()
+            if stop and self._loader is not None:
+                self._loader.shutdown()
+                self._loader = None
 
     def _set_hash(self, doc_id: str, content_hash: str) -> None:
         store = self._writable()

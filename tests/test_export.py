@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,7 +16,7 @@ from _kg import FakeGazetteer, canonical_name, sample
 from rdflib.compare import isomorphic
 
 from zhkg import rdf
-from zhkg.export import EXPORT_NAMES, write_exports
+from zhkg.export import EXPORT_NAMES, ExportSummary, write_exports
 from zhkg.store import Store
 
 
@@ -95,6 +99,7 @@ def test_spilled_sort_runs_give_the_same_bytes(
     from zhkg import export
 
     monkeypatch.setattr(export, "SORT_RUN_BYTES", 2_000)  # many runs to merge
+    monkeypatch.setattr(export, "MERGE_BLOCK_BYTES", 300)  # read a few lines at a time
     monkeypatch.setattr(export, "JSONLD_CHUNK_BYTES", 1_000)  # many JSON-LD chunks
     again = tmp_path_factory.mktemp("runs")
     with Store.open(built / "store", read_only=True) as st:
@@ -120,3 +125,113 @@ def test_jsonld_compaction_leaves_literals_alone(tmp_path: Path) -> None:
     assert {node["@id"] for node in doc["@graph"]} == {"zhkg:s", ns + "//odd"}
     g = rdflib.Graph().parse(tmp_path / "graph.jsonld", format="json-ld")
     assert isomorphic(g, rdflib.Graph().parse(tmp_path / "graph.nt", format="nt"))
+
+
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="the exports are written by forked children")
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Children even for the test store, and many runs, merge blocks and JSON-LD chunks."""
+    from zhkg import export
+
+    monkeypatch.setattr(export, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(export, "SORT_RUN_BYTES", 2_000)
+    monkeypatch.setattr(export, "MERGE_BLOCK_BYTES", 300)
+    monkeypatch.setattr(export, "JSONLD_CHUNK_BYTES", 1_000)
+
+
+@needs_fork
+@pytest.mark.parametrize("jobs", [2, 3, 4])
+def test_children_write_the_same_bytes(
+        built: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+        small_pieces: None, jobs: int) -> None:
+    from zhkg import export
+
+    started = []
+
+    class Counted(export._Children):
+        def __init__(self, jobs: int) -> None:
+            started.append(jobs)
+            super().__init__(jobs)
+
+    monkeypatch.setattr(export, "_Children", Counted)
+    parallel = tmp_path_factory.mktemp("parallel")
+    sequential = tmp_path_factory.mktemp("sequential")
+    with Store.open(built / "store", read_only=True) as st:
+        summary = write_exports(st, parallel, jobs=jobs)
+        assert started == [jobs]
+        assert write_exports(st, sequential, jobs=1) == ExportSummary(
+            paths={n: sequential / n for n in EXPORT_NAMES}, triples=summary.triples,
+            quads=summary.quads)
+    assert started == [jobs]  # jobs=1: no children
+    for name in EXPORT_NAMES:
+        assert (parallel / name).read_bytes() == (built / name).read_bytes(), name
+        assert (sequential / name).read_bytes() == (built / name).read_bytes(), name
+    assert sorted(p.name for p in parallel.iterdir()) == sorted(EXPORT_NAMES)
+
+
+def test_jsonld_parts_cut_between_subjects(built: Path) -> None:
+    from zhkg.export import _subject_ranges
+
+    nt = built / "graph.nt"
+    data = nt.read_bytes()
+    for parts in (1, 2, 3, 7, 1000):
+        ranges = _subject_ranges(nt, parts)
+        assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+        assert all(a < b == c for (a, b), (c, _) in itertools.pairwise(ranges))
+        assert len(ranges) <= parts
+        for start, _ in ranges[1:]:
+            before = data[:start].splitlines()[-1]
+            after = data[start:].splitlines()[0]
+            assert before.split(b" ")[0] != after.split(b" ")[0]
+    assert len(_subject_ranges(nt, 3)) == 3
+
+
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=needs_fork)])
+def test_an_error_in_a_writer_reaches_the_caller_and_leaves_the_old_file(
+        built: Path, monkeypatch: pytest.MonkeyPatch, small_pieces: None, jobs: int) -> None:
+    from zhkg import export
+
+    real_node_text = export._node_text
+
+    def failing_node_text(prefixes: dict[str, str]) -> Callable[[bytes], str]:
+        """The JSON-LD node writer, failing (with its process id) from its second chunk on."""
+        nodes = real_node_text(prefixes)
+        calls = []
+
+        def failing(data: bytes) -> str:
+            calls.append(data)
+            if len(calls) > 1:
+                raise RuntimeError(f"boom in {os.getpid()}")
+            return nodes(data)
+
+        return failing
+
+    before = {name: (built / name).read_bytes() for name in EXPORT_NAMES}
+    (built / "graph.jsonld").write_text("old\n", encoding="utf-8")
+    monkeypatch.setattr(export, "_node_text", failing_node_text)  # children are forked
+    with Store.open(built / "store", read_only=True) as st, \
+            pytest.raises(RuntimeError, match=r"boom in \d+") as raised:
+        write_exports(st, built, jobs=jobs)
+    pid = int(str(raised.value).rsplit(" ", 1)[1])
+    assert (pid != os.getpid()) == (jobs > 1)  # raised in a child, and passed on
+    assert (built / "graph.jsonld").read_text(encoding="utf-8") == "old\n"
+    for name in ("graph.nq", "graph.nt", "graph.trig", "graph.ttl"):
+        assert (built / name).read_bytes() == before[name], name  # rewritten whole, or not
+    assert sorted(p.name for p in built.iterdir()) == sorted([*EXPORT_NAMES, "store"])
+
+
+@needs_fork
+def test_an_error_in_the_turtle_child_reaches_the_caller(
+        built: Path, monkeypatch: pytest.MonkeyPatch, small_pieces: None) -> None:
+    from zhkg import export
+
+    before = (built / "graph.ttl").read_bytes()
+    monkeypatch.setitem(export._FORMATS, "ttl", "no such format")
+    with Store.open(built / "store", read_only=True) as st, \
+            pytest.raises(ValueError, match="no such format"):
+        write_exports(st, built, jobs=2)
+    assert (built / "graph.ttl").read_bytes() == before
+    assert sorted(p.name for p in built.iterdir()) == sorted([*EXPORT_NAMES, "store"])

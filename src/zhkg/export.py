@@ -10,13 +10,17 @@ out. pyoxigraph serialises (rdflib takes minutes on a million triples); the JSON
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import itertools
 import json
+import operator
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -63,9 +67,22 @@ def sorted_lines(store: Store) -> tuple[list[str], list[str]]:
 SORT_RUN_BYTES = 64 * 1024 * 1024
 #: Bytes of N-Triples handed to pyoxigraph's JSON-LD writer at a time (cut at a subject boundary).
 JSONLD_CHUNK_BYTES = 4 * 1024 * 1024
+#: Bytes of each sorted run read at a time while the runs are merged.
+MERGE_BLOCK_BYTES = 256 * 1024
+#: Below this many bytes of N-Quads the files are written one after another in this process:
+#: starting processes would cost more than it saves.
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+#: At most this many processes write Turtle, TriG and the parts of the JSON-LD at a time (there
+#: are only three files; the JSON-LD is cut in as many parts as there are processes).
+MAX_JOBS = 4
+
+#: The end of an N-Triples line; the lines are kept without it while they are sorted (see
+#: `write_exports`) and get it back, or the graph before it, when they are written.
+_END = b" .\n"
 
 
-def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummary:
+def write_exports(store: Store, out_dir: str | os.PathLike[str], *,
+                  jobs: int | None = None) -> ExportSummary:
     """Write every export of the store into `out_dir`; returns the paths and the counts.
 
     pyoxigraph writes each graph's N-Triples (`Store.dump`, in Rust: formatting terms in Python
@@ -74,6 +91,11 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummar
     (UTF-8 bytes sort as the code points do). Turtle, TriG and JSON-LD are written from those files
     as they are read back, so memory is bounded by the largest graph, not the store. The bytes are
     those of sorting every line of the store in memory.
+
+    With `jobs` > 1 (default: the CPUs this process may use) and fork available, TriG is written
+    by a child process while this one sorts the N-Triples, then Turtle and the parts of the
+    JSON-LD by up to `jobs` children at once (they never touch the store); an error in a child
+    is raised here. `jobs=1` writes everything in this process. The files are the same bytes.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,30 +112,119 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str]) -> ExportSummar
                 data = inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
                 if not data:
                     continue
-                lines = data.splitlines(keepends=True)
-                lines.sort()
-                quads += len(lines)
-                block = b"".join(lines)
                 # A newline byte only ends a line in N-Triples (literals escape theirs), so every
-                # " .\n" is a line's end: the graph goes in front of it.
-                nq.write(block if isinstance(graph, ox.DefaultGraph)
-                         else block.replace(b" .\n", f" {graph} .\n".encode()))
-                triple_lines.extend(lines, len(data))
-        triples = triple_lines.write(paths["graph.nt"])
-    with atomic_write(paths["graph.ttl"], "wb", encoding=None) as f:
-        ox.serialize(ox.parse(path=paths["graph.nt"], format=ox.RdfFormat.N_TRIPLES), f,
-                     ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    with atomic_write(paths["graph.trig"], "wb", encoding=None) as f:
-        ox.serialize(ox.parse(path=paths["graph.nq"], format=ox.RdfFormat.N_QUADS), f,
-                     ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
-        _write_jsonld(paths["graph.nt"], f)
-    return ExportSummary(paths=paths, triples=triples, quads=quads)
+                # " .\n" is a line's end. The triples sort as their lines do: where one is the
+                # start of another, the longer goes on with a character above the space after
+                # the shorter (`"a"@en` after `"a"`, `_:b12` after `_:b1`).
+                triples = data.split(_END)
+                if triples.pop():
+                    raise ValueError(f"pyoxigraph wrote N-Triples not ending in ' .': {graph}")
+                triples.sort()
+                quads += len(triples)
+                end = _END if isinstance(graph, ox.DefaultGraph) else f" {graph} .\n".encode()
+                nq.write(end.join(triples))
+                nq.write(end)
+                triple_lines.extend(triples, len(data))
+        workers = _jobs(jobs) if paths["graph.nq"].stat().st_size >= PARALLEL_MIN_BYTES else 1
+        nt = paths["graph.nt"]
+        if workers > 1:
+            with _Children(workers) as children:
+                children.run(_write_rdf, paths["graph.nq"], "nq", paths["graph.trig"], "trig")
+                triples_written = triple_lines.write(nt)
+                ranges = _subject_ranges(nt, workers)
+                parts = [Path(tmp) / f"jsonld-{i:03d}" for i in range(len(ranges))]
+                nonempty = [children.run(_write_jsonld_part, nt, start, stop, part)
+                            for (start, stop), part in zip(ranges, parts, strict=True)]
+                children.run(_write_rdf, nt, "nt", paths["graph.ttl"], "ttl")
+                children.wait()
+            with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
+                _join_jsonld([p for p, has in zip(parts, nonempty, strict=True) if has.result()],
+                             f)
+        else:
+            triples_written = triple_lines.write(nt)
+            _write_rdf(nt, "nt", paths["graph.ttl"], "ttl")
+            _write_rdf(paths["graph.nq"], "nq", paths["graph.trig"], "trig")
+            with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
+                _write_jsonld(nt, f)
+    return ExportSummary(paths=paths, triples=triples_written, quads=quads)
+
+
+_FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
+            "ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
+
+
+def _write_rdf(source: Path, source_format: str, target: Path, target_format: str) -> None:
+    """`target`, atomically: the RDF of `source` written by pyoxigraph with the project prefixes."""
+    with atomic_write(target, "wb", encoding=None) as f:
+        ox.serialize(ox.parse(path=source, format=_FORMATS[source_format]), f,
+                     _FORMATS[target_format], prefixes=PREFIXES)
+
+
+def _jobs(jobs: int | None) -> int:
+    """Processes to write with: `jobs`, or the CPUs this process may use (at most MAX_JOBS);
+    1 without fork."""
+    import multiprocessing as mp
+
+    if jobs is None:
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            jobs = os.cpu_count() or 1
+    if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+        return 1  # a daemonic process (a pool's worker) may not start children
+    return max(1, min(jobs, MAX_JOBS))
+
+
+class _Children:
+    """Calls run by up to `jobs` forked child processes (`jobs` > 1, fork available).
+
+    Forked like the extraction workers and the page (pipeline.py), so a child starts with this
+    process's modules and settings; children only read and write files, never the store. Each
+    file is written by its child with `atomic_write`, so an error leaves the previous file, not
+    a part of one. Leaving the block waits for every child (calls not started yet are cancelled
+    when it is left by an error), so no child writes once `write_exports` has returned or raised.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+        self._futures: list[Future[Any]] = []
+
+    def __enter__(self) -> _Children:
+        return self
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """`fn(*args)` in a child; its result is the Future's."""
+        future = self._pool.submit(fn, *args)
+        self._futures.append(future)
+        return future
+
+    def wait(self) -> None:
+        """Waits for every call; raises the error of the first that failed (in call order)."""
+        _, pending = wait_futures(self._futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        wait_futures(pending)
+        for future in self._futures:
+            error = None if future.cancelled() else future.exception()
+            if error is not None:
+                raise error
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _ExternalSort:
-    """Distinct byte lines (each ending in a newline), sorted in runs of SORT_RUN_BYTES spilled to
-    `work` and merged."""
+    """Distinct N-Triples lines, sorted in runs of SORT_RUN_BYTES spilled to `work` and merged.
+
+    They come in without their ending (see `_END`) in sorted lists, and are written with it.
+    """
 
     def __init__(self, work: Path, name: str) -> None:
         self.work = work
@@ -129,7 +240,10 @@ class _ExternalSort:
             self._spill()
 
     def _sorted_buffer(self) -> list[bytes]:
-        lines = sorted(set(self.buffer))
+        # The buffer is a series of sorted lists, which the sort merges (faster than sorting a
+        # set, and no line is hashed).
+        self.buffer.sort()
+        lines = _unique(self.buffer)
         self.buffer = []
         self.size = 0
         return lines
@@ -137,7 +251,7 @@ class _ExternalSort:
     def _spill(self) -> None:
         run = self.work / f"{self.name}-{len(self.runs):05d}"
         with open(run, "wb") as f:
-            f.write(b"".join(self._sorted_buffer()))
+            _write_lines(f, self._sorted_buffer())
         self.runs.append(run)
 
     def write(self, path: Path) -> int:
@@ -147,17 +261,12 @@ class _ExternalSort:
             with atomic_write(path, "wb", encoding=None) as out:
                 if not self.runs:
                     lines = self._sorted_buffer()
-                    out.write(b"".join(lines))
+                    _write_lines(out, lines)
                     return len(lines)
                 if self.buffer:
                     self._spill()
                 files = [open(run, "rb") for run in self.runs]  # noqa: SIM115
-                unique = (line for line, _ in itertools.groupby(heapq.merge(*files)))
-                count = 0
-                while batch := list(itertools.islice(unique, 10_000)):
-                    out.write(b"".join(batch))
-                    count += len(batch)
-                return count
+                return _merge(files, out)
         finally:
             for f in files:
                 f.close()
@@ -167,98 +276,186 @@ class _ExternalSort:
             self.buffer = []
 
 
+def _write_lines(out: IO[bytes], lines: list[bytes]) -> None:
+    if lines:
+        out.write(_END.join(lines))
+        out.write(_END)
+
+
+def _unique(lines: list[bytes]) -> list[bytes]:
+    """Sorted lines without repeats (each line that differs from the one before it)."""
+    keep = itertools.chain((True,), map(operator.ne, itertools.islice(lines, 1, None), lines))
+    return list(itertools.compress(lines, keep))
+
+
+def _merge(runs: Sequence[IO[bytes]], out: IO[bytes]) -> int:
+    """Merges sorted files of distinct lines into `out`, each line once; returns the lines.
+
+    MERGE_BLOCK_BYTES of lines are read from each run; every line up to the smallest last line
+    of the blocks is in the blocks (the runs are sorted), so those lines are sorted together
+    (the sort merges the runs' slices), written, and the blocks read on. Memory is a block per
+    run; the work is done by sorting and joining lists, not line by line in Python.
+    """
+    blocks = [(f, lines) for f in runs if (lines := f.readlines(MERGE_BLOCK_BYTES))]
+    count = 0
+    while blocks:
+        bound = min(lines[-1] for _, lines in blocks)
+        batch: list[bytes] = []
+        left = []
+        for f, lines in blocks:
+            cut = bisect.bisect_right(lines, bound)
+            batch += lines[:cut]
+            rest = lines[cut:] or f.readlines(MERGE_BLOCK_BYTES)
+            if rest:
+                left.append((f, rest))
+        batch.sort()
+        unique = _unique(batch)  # the runs share lines
+        out.write(b"".join(unique))
+        count += len(unique)
+        blocks = left
+    return count
+
+
+def _subject_ranges(nt_path: Path, parts: int) -> list[tuple[int, int]]:
+    """Byte ranges cutting a sorted N-Triples file in about `parts` equal parts, between two
+    subjects (a subject's lines stay in one part)."""
+    size = nt_path.stat().st_size
+    cuts = [0]
+    with open(nt_path, "rb") as f:
+        for k in range(1, parts):
+            at = size * k // parts
+            if at <= cuts[-1]:
+                continue
+            f.seek(at - 1)
+            f.readline()  # to the start of the next line (or stays if one starts at `at`)
+            line = f.readline()
+            if not line:
+                break
+            subject = line[: line.index(b" ") + 1]
+            while line.startswith(subject):  # past this subject's lines
+                line = f.readline()
+            cut = f.tell() - len(line)
+            if cut >= size:
+                break
+            cuts.append(cut)
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+def _jsonld_frame() -> tuple[str, str]:
+    """The text of the JSON-LD document before the first node and after the last."""
+    head, tail = json.dumps({"@context": dict(PREFIXES), "@graph": ["\x00"]},
+                            ensure_ascii=False, indent=1).split('"\\u0000"')
+    return head, tail + "\n"
+
+
+def _empty_jsonld() -> str:
+    return json.dumps({"@context": dict(PREFIXES), "@graph": []}, ensure_ascii=False,
+                      indent=1) + "\n"
+
+
 def _write_jsonld(nt_path: Path, out: IO[str]) -> None:
     """`jsonld_with_context` of a sorted N-Triples file, written one node a line.
 
     The lines come sorted, so each subject's triples are consecutive: pyoxigraph writes a chunk
-    of whole subjects as expanded JSON-LD (in Rust), each node is found by its subject's @id, and
-    the IRIs of the chunk are compacted on the text (parsing and re-encoding the JSON in Python
-    took several times longer). The nodes are those pyoxigraph writes for the whole file at once.
+    of whole subjects as expanded JSON-LD (in Rust), and the IRIs of the chunk are compacted and
+    its nodes put one a line on the text (parsing and re-encoding the JSON in Python took several
+    times longer). The nodes are those pyoxigraph writes for the whole file at once.
     """
-    head, tail = json.dumps({"@context": dict(PREFIXES), "@graph": ["\x00"]},
-                            ensure_ascii=False, indent=1).split('"\\u0000"')
-    compact = _text_compactor(PREFIXES)
+    head, tail = _jsonld_frame()
     first = True
-
-    def flush(lines: list[bytes]) -> None:
-        nonlocal first
-        if not lines:
-            return
-        data = b"".join(lines)
-        text = (ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES),
-                             format=ox.RdfFormat.JSON_LD) or b"[]").decode("utf-8")
-        nodes = _split_nodes(text, _subjects(data))
-        out.write((head if first else ",\n  ") + compact(",\n  ".join(nodes)))
+    for text in _jsonld_chunks(nt_path, 0, nt_path.stat().st_size):
+        out.write((head if first else ",\n  ") + text)
         first = False
+    out.write(_empty_jsonld() if first else tail)
 
-    carry: list[bytes] = []
+
+def _write_jsonld_part(nt_path: Path, start: int, stop: int, part: Path) -> bool:
+    """The nodes of bytes `start` to `stop` of the N-Triples (see `_write_jsonld`) into `part`,
+    as they go in graph.jsonld; whether there are any."""
+    first = True
+    with open(part, "w", encoding="utf-8") as out:  # as atomic_write opens graph.jsonld
+        for text in _jsonld_chunks(nt_path, start, stop):
+            out.write(text if first else ",\n  " + text)
+            first = False
+    return not first
+
+
+def _join_jsonld(parts: list[Path], out: IO[str]) -> None:
+    """graph.jsonld from the parts `_write_jsonld_part` wrote (those with nodes), in order."""
+    if not parts:
+        out.write(_empty_jsonld())
+        return
+    head, tail = _jsonld_frame()
+    out.write(head)
+    for i, part in enumerate(parts):
+        if i:
+            out.write(",\n  ")
+        out.flush()
+        with open(part, "rb") as f:
+            shutil.copyfileobj(f, out.buffer, 1 << 20)  # type: ignore[attr-defined]
+    out.write(tail)
+
+
+def _jsonld_chunks(nt_path: Path, start: int, stop: int) -> Iterator[str]:
+    """The nodes of the subjects in bytes `start` to `stop` of the sorted N-Triples, compacted,
+    joined by `,\\n  `, a text per chunk of about JSONLD_CHUNK_BYTES."""
+    nodes = _node_text(PREFIXES)
+    carry = b""
     with open(nt_path, "rb") as f:
+        f.seek(start)
+        left = stop - start
         while True:
-            lines = carry + f.readlines(JSONLD_CHUNK_BYTES)
-            if len(lines) == len(carry):  # end of file
-                flush(carry)
-                break
-            # Cut before the last subject's first line: its node may go on in the next read.
-            last = lines[-1][: lines[-1].index(b" ") + 1]
-            cut = len(lines) - 1
-            while cut > 0 and lines[cut - 1].startswith(last):
-                cut -= 1
-            flush(lines[:cut])
-            carry = lines[cut:]
-    if first:
-        out.write(json.dumps({"@context": dict(PREFIXES), "@graph": []}, ensure_ascii=False,
-                             indent=1) + "\n")
-    else:
-        out.write(tail + "\n")
+            block = f.read(min(JSONLD_CHUNK_BYTES, left)) if left > 0 else b""
+            left -= len(block)
+            if not block:
+                if carry:
+                    yield nodes(carry)
+                return
+            data = carry + block
+            # Cut before the last whole line's subject: its node may go on in the next block.
+            cut = _last_subject_start(data)
+            if cut:
+                yield nodes(data[:cut])
+            carry = data[cut:]
 
 
-_SUBJECT = re.compile(rb"^(\S+) ", re.M)
+def _last_subject_start(data: bytes) -> int:
+    """Where the lines of the subject of the last whole line of sorted N-Triples start."""
+    end = data.rfind(b"\n")
+    if end < 0:
+        return 0
+    line = data.rfind(b"\n", 0, end) + 1
+    subject = data[line: data.index(b" ", line) + 1]
+    if data.startswith(subject):
+        return 0
+    return data.index(b"\n" + subject) + 1
 
 
-def _subjects(data: bytes) -> list[str]:
-    """The @id of each subject of sorted N-Triples, once each, in order."""
-    ids = []
-    for term, _ in itertools.groupby(_SUBJECT.findall(data)):
-        text = term.decode("utf-8")
-        ids.append(text[1:-1] if text.startswith("<") else text)
-    return ids
+def _node_text(prefixes: dict[str, str]) -> Callable[[bytes], str]:
+    """The nodes pyoxigraph writes for whole subjects of N-Triples, one a line, compacted.
 
-
-def _split_nodes(text: str, subjects: list[str]) -> list[str]:
-    """The top-level nodes of pyoxigraph's expanded JSON-LD `[{...},{...}]`, one per subject.
-
-    A node starts `{"@id":"S",` (it has properties); a reference to S elsewhere is `{"@id":"S"}`.
-    """
-    if not (text.startswith("[{") and text.endswith("}]")):
-        raise ValueError(f"unexpected JSON-LD from pyoxigraph: {text[:200]!r}")
-    starts = []
-    at = 0
-    for subject in subjects:
-        at = text.find('{"@id":' + json.dumps(subject, ensure_ascii=False) + ",", at)
-        if at < 0:
-            raise ValueError(f"pyoxigraph wrote no JSON-LD node for {subject}")
-        starts.append(at)
-        at += 1
-    ends = [s - 1 for s in starts[1:]] + [len(text) - 1]
-    return [text[s:e] for s, e in zip(starts, ends, strict=True)]
-
-
-def _text_compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
-    """Compacts the IRIs of expanded JSON-LD text as `_Compactor` does on its parsed form.
-
-    Every JSON string that is an IRI under a project namespace (a key, an @id or a @type; a local
-    part starting with `//` is left alone) becomes `prefix:local`. The literals' @value strings
-    are cut out first and put back untouched; outside them, every string is a keyword, an IRI, a
-    blank node or a language tag, so a quote followed by a namespace starts an IRI.
+    pyoxigraph writes expanded JSON-LD, `[{"@id":"S",...},{"@id":"T",...}]`: a node starts
+    `{"@id":"S",` (it has properties), a reference elsewhere is `{"@id":"S"}`. Every JSON string
+    that is an IRI under a project namespace (a key, an @id or a @type; a local part starting
+    with `//` is left alone) becomes `prefix:local`, as `_Compactor` does on the parsed form.
+    The literals' @value strings are cut out first and put back untouched; outside them, every
+    string is a keyword, an IRI, a blank node or a language tag (no quote, no brace in them), so
+    a quote followed by a namespace starts an IRI and `},{"@id":"...",` is between two nodes.
     """
     value = re.compile(r'("@value":"(?:[^"\\]|\\.)*")')
+    node_start = re.compile(r'\},(?=\{"@id":"[^"]*",)')
     passes = [('"' + ns, f'"{prefix}:', re.compile('"' + re.escape(ns) + "(?!//)"))
               for prefix, ns in sorted(prefixes.items(), key=lambda kv: -len(kv[1]))]
 
-    def compact(text: str) -> str:
-        parts = value.split(text)
+    def nodes(data: bytes) -> str:
+        text = (ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES),
+                             format=ox.RdfFormat.JSON_LD) or b"[]").decode("utf-8")
+        if not (text.startswith("[{") and text.endswith("}]")):
+            raise ValueError(f"unexpected JSON-LD from pyoxigraph: {text[:200]!r}")
+        parts = value.split(text[1:-1])
         # Outside the values, joined by a NUL (JSON escapes control characters) to go in one pass.
-        rest = "\x00".join(parts[0::2])
+        rest = node_start.sub("},\n  ", "\x00".join(parts[0::2]))
         for start, replacement, pattern in passes:
             if start + "//" in rest:
                 rest = pattern.sub(replacement, rest)
@@ -267,7 +464,7 @@ def _text_compactor(prefixes: dict[str, str]) -> Callable[[str], str]:
         parts[0::2] = rest.split("\x00")
         return "".join(parts)
 
-    return compact
+    return nodes
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,3 +235,13 @@ def test_an_error_in_the_turtle_child_reaches_the_caller(
         write_exports(st, built, jobs=2)
     assert (built / "graph.ttl").read_bytes() == before
     assert sorted(p.name for p in built.iterdir()) == sorted([*EXPORT_NAMES, "store"])
+
+
+def test_articles_still_loading_are_exported(tmp_path: Path) -> None:
+    articles = [(d, "h", rdf.article_nquads(*sample(d))) for d in ("a", "b", "c")]
+    for wait in (True, False):
+        with Store.open(tmp_path / f"store-{wait}") as st:
+            st.replace_articles(articles, wait=wait)
+            write_exports(st, tmp_path / str(wait))
+    for name in EXPORT_NAMES:
+        assert (tmp_path / "False" / name).read_bytes() == (tmp_path / "True" / name).read_bytes()

@@ -100,6 +100,9 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str], *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in EXPORT_NAMES}
+    # Every chunk still loading goes in before the store is read, and the loader threads end:
+    # the children forked below should not inherit them.
+    store.drain(stop=True)
     inner = store.inner
     graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
     graphs += sorted((g for g in inner.named_graphs() if g != _META),

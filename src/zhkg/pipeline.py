@@ -259,7 +259,7 @@ def build(
                                    max_nodes)
         t_selected = time.perf_counter()
         if exports:
-            summary = write_exports(store, out)
+            summary = write_exports(store, out, jobs=report.jobs)
             report.triples, report.quads = summary.triples, summary.quads
         else:
             report.quads = store.count() - store.count(str(_meta_graph()))

@@ -424,31 +424,46 @@ def _entity_count(store: Any) -> int:
 
 
 def _most_connected_entities(store: Any, limit: int) -> list[str]:
-    """The `limit` entities with most distinct edges, ties by IRI: `zhkg.view`'s ranking."""
+    """The `limit` entities with most distinct edges, ties by IRI: `zhkg.view`'s ranking.
+
+    Counted in a stream of the edge predicates' quads, each distinct edge once (an entity's
+    relation repeats in every article stating it): the edges are packed into int64 keys and made
+    unique with numpy, so memory is 8 bytes an edge. A SPARQL GROUP BY over the distinct edges
+    held them all as rows: 2.7 GB at 100,000 articles.
+    """
+    from array import array
+
+    import numpy as np
+    import pyoxigraph as ox
+
     from zhkg.namespace import ARTICLE
 
     classes, predicates = _page_types()
-    rows = store.query(f"""
-        SELECT ?n (COUNT(*) AS ?degree) WHERE {{
-          {{ SELECT DISTINCT ?s ?p ?o WHERE {{
-               VALUES ?p {{ {" ".join(f"<{p}>" for p in predicates)} }} ?s ?p ?o }} }}
-          VALUES ?end {{ 0 1 }}
-          BIND (IF(?end = 0, ?s, ?o) AS ?n)
-          FILTER (isIRI(?n) && !STRSTARTS(STR(?n), "{ARTICLE}"))
-          FILTER EXISTS {{ VALUES ?t {{ {" ".join(f"<{c}>" for c in classes)} }} ?n a ?t }}
-        }}
-        GROUP BY ?n ORDER BY DESC(?degree) STR(?n) LIMIT {int(limit)}""")
-    ranked = [row["n"].value for row in rows]
-    if len(ranked) < limit:  # entities with no edge at all, in IRI order, fill the rest
+    values = " ".join(f"<{c}>" for c in classes)
+    typed = {row["e"].value for row in store.query(
+        f"SELECT DISTINCT ?e WHERE {{ VALUES ?t {{ {values} }} ?e a ?t . FILTER isIRI(?e) }}")
+        if not row["e"].value.startswith(str(ARTICLE))}
+    ids: dict[str, int] = {}
+    keys = array("q")
+    for pid, predicate in enumerate(predicates):
+        for q in store.inner.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+            s, o = str(q.subject), str(q.object)
+            sid = ids.setdefault(s, len(ids))
+            oid = ids.setdefault(o, len(ids))
+            keys.append((sid << 34) | (pid << 29) | oid)
+    if len(ids) >= 1 << 29 or len(predicates) > 32:
+        raise ValueError("too many nodes to rank for the page")
+    edges = np.unique(np.frombuffer(keys, dtype=np.int64)) if keys else np.zeros(0, np.int64)
+    degree = (np.bincount(edges >> 34, minlength=len(ids))
+              + np.bincount(edges & ((1 << 29) - 1), minlength=len(ids)))
+    del keys, edges
+    names = {i: term for term, i in ids.items()}
+    scored = [(-int(degree[i]), names[i][1:-1]) for i in np.flatnonzero(degree).tolist()
+              if names[i].startswith("<") and names[i][1:-1] in typed]
+    ranked = [iri for _, iri in sorted(scored)[:limit]]
+    if len(ranked) < limit:  # entities with no edge at all fill the rest, in IRI order
         seen = set(ranked)
-        values = " ".join(f"<{c}>" for c in classes)
-        for row in store.query(f"SELECT DISTINCT ?e WHERE {{ VALUES ?t {{ {values} }} ?e a ?t }}"
-                               " ORDER BY STR(?e)"):
-            if len(ranked) >= limit:
-                break
-            if row["e"].value not in seen:
-                seen.add(row["e"].value)
-                ranked.append(row["e"].value)
+        ranked += sorted(typed - seen)[: limit - len(ranked)]
     return ranked
 
 

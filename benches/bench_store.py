@@ -17,11 +17,11 @@ import random
 import resource
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from zhkg import rdf
 from zhkg.export import write_exports
+from zhkg.gazetteer import Division
 from zhkg.model import Document, Evidence, Extraction, Mention, Relation
 from zhkg.query import execute, packaged_queries
 from zhkg.store import Store
@@ -30,16 +30,6 @@ ID = "https://w3id.org/zhkg/id/"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "明华建国伟强军平安志勇海波丽红英杰峰涛斌"
 PREDICATES = ["holdsPost", "postIn", "locatedIn", "issues", "implements", "cooperatesWith"]
-
-
-@dataclass(frozen=True)
-class Division:
-    adcode: str
-    name: str
-    level: str
-    parent: str | None
-    latitude: float | None
-    longitude: float | None
 
 
 class Gazetteer:

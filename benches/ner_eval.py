@@ -19,34 +19,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from zhkg import train
-from zhkg.evaluate import format_report, load_gold, score_documents
+from zhkg.evaluate import CORPUS_LABELS, format_report, load_gold, score_documents
 from zhkg.mentions import find_mentions
-from zhkg.model import PLACE_TYPES, Document
+from zhkg.model import Document
 from zhkg.pipeline import extract_document, extraction_record
 from zhkg.read import iter_documents
 from zhkg.segment import words, words_many
 from zhkg.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
-
-#: The extractor's types back to each corpus's labels (issue 3's mapping).
-EXTRACTOR_LABELS = {
-    "cluener": {
-        "Person": "name",
-        "Official": "name",
-        "Company": "company",
-        "GovernmentBody": "government",
-        "Post": "position",
-    },
-    "pd": {
-        "Person": "PER",
-        "Official": "PER",
-        "Company": "ORG",
-        "GovernmentBody": "ORG",
-        "Organization": "ORG",
-        **{t: "LOC" for t in PLACE_TYPES},
-    },
-}
 
 Span = tuple[int, int, str]
 
@@ -89,7 +70,7 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
 
 def extractor_spans(examples: Sequence[train.Example], corpus: str) -> list[list[Span]]:
     """The whole extractor's mentions of each sentence, in the corpus's labels."""
-    labels = EXTRACTOR_LABELS[corpus]
+    labels = CORPUS_LABELS[corpus]
     return [
         [
             (m.start, m.end, labels[m.type])

@@ -7,8 +7,8 @@ from the text so the fixture cannot drift out of step with it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from zhkg.gazetteer import Division
 from zhkg.model import Document, Evidence, Extraction, Mention, Relation
 
 TEXT = (
@@ -91,16 +91,6 @@ def sample(doc_id: str = "doc-1", text: str = TEXT) -> tuple[Extraction, dict[Me
     )
     doc = Document(id=doc_id, text=text, title="沈阳推进工业合作", published="2020-09-08T09:21:24")
     return Extraction(doc, tuple(m.values()), rels), iris
-
-
-@dataclass(frozen=True)
-class Division:
-    adcode: str
-    name: str
-    level: str
-    parent: str | None
-    latitude: float | None
-    longitude: float | None
 
 
 class FakeGazetteer:

@@ -119,24 +119,16 @@ def test_peoples_daily_reading_fills_places_with_abbreviations() -> None:
 
 # The whole extractor on the held-out test splits (benches/ner_eval.py prints the table):
 # measured CLUENER 0.7043 and People's Daily 0.6408 micro F1; the floors sit a little below.
-EXTRACTOR_LABELS = {
-    "cluener": {"Person": "name", "Official": "name", "Company": "company",
-                "GovernmentBody": "government", "Post": "position"},
-    "pd": {"Person": "PER", "Official": "PER", "Company": "ORG", "GovernmentBody": "ORG",
-           "Organization": "ORG", "Place": "LOC", "Country": "LOC", "Province": "LOC",
-           "City": "LOC", "District": "LOC", "DevelopmentZone": "LOC"},
-}
-
-
 @pytest.mark.parametrize(("corpus", "floor"), [("cluener", 0.69), ("pd", 0.62)])
 def test_extractor_held_out_floor(corpus: str, floor: float) -> None:
     from zhkg import train
+    from zhkg.evaluate import CORPUS_LABELS
 
     data = train.default_data_dir()
     if not (data / train.CLUENER_FILE).exists():
         pytest.skip(f"annotated data not found at {data}")
     labels = train.CLUENER_EVAL if corpus == "cluener" else train.PD_EVAL
-    mapping = EXTRACTOR_LABELS[corpus]
+    mapping = CORPUS_LABELS[corpus]
     exs = train.load(data, corpus, "test")
     gold = [[sp for sp in ex.spans if sp[2] in labels] for ex in exs]
     pred = [[(m.start, m.end, mapping[m.type]) for m in find_mentions(Document(str(i), ex.text))

@@ -39,19 +39,16 @@ def tagger() -> Tagger:
 
 
 @needs_data
-def test_cluener_heldout_floor() -> None:
-    exs = train.load(DATA, "cluener", "test")
-    scores = train.score([ex.spans for ex in exs], train.predict(exs), train.CLUENER_EVAL)
-    assert len(exs) > 1000
-    assert scores["micro"].f1 >= CLUENER_FLOOR, train.format_scores(scores)
-
-
-@needs_data
-def test_peoples_daily_heldout_floor() -> None:
-    exs = train.load(DATA, "pd", "test")
-    scores = train.score([ex.spans for ex in exs], train.predict(exs), train.PD_EVAL)
-    assert len(exs) > 300
-    assert scores["micro"].f1 >= PD_FLOOR, train.format_scores(scores)
+@pytest.mark.parametrize(("corpus", "labels", "sentences", "floor"), [
+    ("cluener", train.CLUENER_EVAL, 1000, CLUENER_FLOOR),
+    ("pd", train.PD_EVAL, 300, PD_FLOOR),
+])
+def test_heldout_floor(corpus: str, labels: tuple[str, ...], sentences: int,
+                       floor: float) -> None:
+    exs = train.load(DATA, corpus, "test")
+    scores = train.score([ex.spans for ex in exs], train.predict(exs), labels)
+    assert len(exs) > sentences
+    assert scores["micro"].f1 >= floor, train.format_scores(scores)
 
 
 @needs_data

@@ -108,9 +108,9 @@ class CompiledModel:
         self.class_table = np.full(0x110000, self.class_code["O"], dtype=np.int64)
         for cp, letter in classes.items():
             self.class_table[cp] = self.class_code[letter]
+        self.word_kinds, self.word_tags = list(word_kinds), list(word_tags)
         self.kinds = {k: i for i, k in enumerate(word_kinds)}
         self.tags = {t: i for i, t in enumerate(word_tags)}
-        self._word_kinds, self._word_tags = list(word_kinds), list(word_tags)
         self._featurizers: dict[str, list[Featurizer]] = {}
 
     def featurizers(self, domain: str, copies: bool) -> list[Featurizer]:
@@ -208,7 +208,7 @@ class Featurizer:
               np.array(keys, dtype=np.int64), np.array(cols, dtype=np.int64),
               np.array(ids, dtype=np.int32))
         # Word columns: ids by (place, length class), (tag, place), (kind, place), kind.
-        kinds, tags = model._word_kinds, model._word_tags
+        kinds, tags = model.word_kinds, model.word_tags
         self.shape_ids = np.array([[attr("w" + p + lb) if p != "S" else attr("wS")
                                     for lb in "23"] for p in PLACES], dtype=np.int32)
         self.tag_ids = np.array([[attr("p" + t + p) for p in PLACES] for t in tags],

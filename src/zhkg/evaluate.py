@@ -19,13 +19,33 @@ from pathlib import Path
 from typing import Any
 
 from zhkg.errors import InputError
-from zhkg.model import ARTICLE_PREDICATES, ENTITY_TYPES, PREDICATES
+from zhkg.model import ARTICLE_PREDICATES, ENTITY_TYPES, PLACE_TYPES, PREDICATES
 
 #: The gold's subject for relations whose subject is the article itself.
 ARTICLE = "@article"
 
 #: Predicates with no direction: A cooperatesWith B states B cooperatesWith A too.
 SYMMETRIC_PREDICATES = frozenset({"cooperatesWith"})
+
+#: The extractor's types mapped to each annotated corpus's labels (issue 3's mapping), to score
+#: the whole extractor on CLUENER2020 and People's Daily.
+CORPUS_LABELS: dict[str, dict[str, str]] = {
+    "cluener": {
+        "Person": "name",
+        "Official": "name",
+        "Company": "company",
+        "GovernmentBody": "government",
+        "Post": "position",
+    },
+    "pd": {
+        "Person": "PER",
+        "Official": "PER",
+        "Company": "ORG",
+        "GovernmentBody": "ORG",
+        "Organization": "ORG",
+        **{t: "LOC" for t in PLACE_TYPES},
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,23 +45,6 @@ class ExportSummary:
     quads: int
 
 
-def sorted_lines(store: Store) -> tuple[list[str], list[str]]:
-    """(N-Triples lines of the union, N-Quads lines by graph), sorted, without duplicates."""
-    keyed: list[tuple[str, str]] = []
-    triple_lines: set[str] = set()
-    for q in store.quads():
-        spo = f"{q.subject} {q.predicate} {q.object}"
-        triple_lines.add(spo + " .")
-        if isinstance(q.graph_name, ox.DefaultGraph):
-            keyed.append(("", spo + " ."))
-        else:
-            graph = str(q.graph_name)
-            keyed.append((graph, f"{spo} {graph} ."))
-    # Graph first, so TriG writes one block per graph.
-    keyed.sort()
-    return sorted(triple_lines), [line for _, line in keyed]
-
-
 #: Bytes of N-Triples lines sorted in memory at a time (~100 MB with the list); a larger store
 #: spills sorted runs to disk and merges them, so exporting 70M quads needs the same memory as 1M.
 SORT_RUN_BYTES = 64 * 1024 * 1024
@@ -358,7 +341,8 @@ def _empty_jsonld() -> str:
 
 
 def _write_jsonld(nt_path: Path, out: IO[str]) -> None:
-    """`jsonld_with_context` of a sorted N-Triples file, written one node a line.
+    """The JSON-LD of a sorted N-Triples file (the project prefixes as its @context, IRIs
+    compacted to `prefix:local`), written one node a line.
 
     The lines come sorted, so each subject's triples are consecutive: pyoxigraph writes a chunk
     of whole subjects as expanded JSON-LD (in Rust), and the IRIs of the chunk are compacted and
@@ -441,7 +425,7 @@ def _node_text(prefixes: dict[str, str]) -> Callable[[bytes], str]:
     pyoxigraph writes expanded JSON-LD, `[{"@id":"S",...},{"@id":"T",...}]`: a node starts
     `{"@id":"S",` (it has properties), a reference elsewhere is `{"@id":"S"}`. Every JSON string
     that is an IRI under a project namespace (a key, an @id or a @type; a local part starting
-    with `//` is left alone) becomes `prefix:local`, as `_Compactor` does on the parsed form.
+    with `//` is left alone) becomes `prefix:local`.
     The literals' @value strings are cut out first and put back untouched; outside them, every
     string is a keyword, an IRI, a blank node or a language tag (no quote, no brace in them), so
     a quote followed by a namespace starts an IRI and `},{"@id":"...",` is between two nodes.
@@ -508,46 +492,5 @@ def remove_articles(out_dir: str | os.PathLike[str], doc_ids: list[str],
     return RemoveReport(removed=removed, missing=missing, triples=triples)
 
 
-def jsonld_with_context(triples: list[ox.Triple]) -> bytes:
-    """JSON-LD whose @context maps the project prefixes, IRIs compacted to `prefix:local`."""
-    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
-    nodes = expanded["@graph"] if isinstance(expanded, dict) else expanded
-    compactor = _Compactor(PREFIXES)
-    doc = {"@context": dict(PREFIXES), "@graph": [compactor.node(n) for n in nodes]}
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-class _Compactor:
-    """Shortens IRIs in the places JSON-LD expands them: keys, @id and @type values."""
-
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        # Longest namespace first, so graph:article/x never wins over article:x.
-        self._prefixes = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
-
-    def iri(self, value: str) -> str:
-        for prefix, ns in self._prefixes:
-            if value.startswith(ns):
-                local = value[len(ns):]
-                if not local.startswith("//"):
-                    return f"{prefix}:{local}"
-        return value
-
-    def node(self, obj: Any) -> Any:
-        if isinstance(obj, list):
-            return [self.node(x) for x in obj]
-        if not isinstance(obj, dict):
-            return obj
-        out: dict[str, Any] = {}
-        for key, value in obj.items():
-            if key in ("@id", "@type"):
-                out[key] = ([self.iri(v) for v in value] if isinstance(value, list)
-                            else self.iri(value))
-            elif key.startswith("@"):
-                out[key] = value if key in ("@value", "@language") else self.node(value)
-            else:
-                out[self.iri(key)] = self.node(value)
-        return out
-
-
 __all__ = ["EXPORT_NAMES", "JSONLD_CHUNK_BYTES", "SORT_RUN_BYTES", "ExportSummary", "RemoveReport",
-           "jsonld_with_context", "remove_articles", "sorted_lines", "write_exports"]
+           "remove_articles", "write_exports"]

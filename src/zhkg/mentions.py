@@ -284,7 +284,7 @@ _COMPANY_SUFFIX = re.compile("(?:股份有限公司|有限责任公司|有限公
 
 
 def enumeration_candidates(
-    text: str, start: int, end: int, word_ends: set[int], word_starts: set[int]
+    text: str, start: int, end: int, word_starts: set[int]
 ) -> list[Candidate]:
     """Companies listed before 等企业 with no separators, split from the right: a brand and an
     industry word (某某钢铁), a name with a company suffix (某某公司), and at most one name left."""
@@ -866,7 +866,7 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
         cands += post_candidates(text, s, e, ts, places)
         cands += policy_candidates(text, s, e)
         cands += slogan_candidates(text, s, e, bounds)
-        cands += enumeration_candidates(text, s, e, {w[2] for w in ws}, {w[1] for w in ws})
+        cands += enumeration_candidates(text, s, e, {w[1] for w in ws})
         cands += company_suffix_candidates(text, ws)
         cands += brand_candidates(text, ws)
         cands += setup_body_candidates(text, s, e)

@@ -21,7 +21,7 @@ from zhkg.errors import EngineError, InputError
 from zhkg.mentions import find_mentions
 from zhkg.model import Document, Extraction
 from zhkg.relations import find_relations
-from zhkg.tagger import Tagger
+from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, Tagger
 
 #: Articles handed to the workers at a time: large enough to keep every core busy, small enough
 #: that a batch of results (N-Quads text) stays a few tens of MB.
@@ -31,7 +31,8 @@ BATCH = 256
 def warm() -> None:
     """Load the tokenizer, tagger and gazetteer once, before forking workers that share them."""
     segment.words("中国")  # loads jieba's dictionary, builds and compiles the segmenter
-    Tagger.default().tag_many(["中国"], [[("中国", 0, 2)]])  # builds the arrays, compiles numba
+    # builds the model's arrays for both domains and compiles numba, once, before any fork
+    Tagger.default().tag_domains(["中国"], [[("中国", 0, 2)]], (DOMAIN_NEWS, DOMAIN_PD))
     gazetteer.find_places("中国")
 
 
@@ -457,9 +458,9 @@ def _most_connected_entities(store: Any, limit: int) -> list[str]:
     degree = (np.bincount(edges >> 34, minlength=len(ids))
               + np.bincount(edges & ((1 << 29) - 1), minlength=len(ids)))
     del keys, edges
-    names = {i: term for term, i in ids.items()}
-    scored = [(-int(degree[i]), names[i][1:-1]) for i in np.flatnonzero(degree).tolist()
-              if names[i].startswith("<") and names[i][1:-1] in typed]
+    terms = list(ids)  # in id order
+    scored = [(-int(degree[i]), terms[i][1:-1]) for i in np.flatnonzero(degree).tolist()
+              if terms[i].startswith("<") and terms[i][1:-1] in typed]
     ranked = [iri for _, iri in sorted(scored)[:limit]]
     if len(ranked) < limit:  # entities with no edge at all fill the rest, in IRI order
         seen = set(ranked)

@@ -180,20 +180,20 @@ class Store:
         """
         store = self._writable()
         pending: list[str] = []
-        pending_ids: list[tuple[str, str]] = []
+        pending_ids: dict[str, str] = {}  # doc_id -> content hash, in load order
         size = 0
         count = 0
 
         def flush() -> None:
             nonlocal size
             if pending:
-                self._submit("".join(pending).encode("utf-8"), list(pending_ids))
+                self._submit("".join(pending).encode("utf-8"), list(pending_ids.items()))
             pending.clear()
             pending_ids.clear()
             size = 0
 
         for doc_id, content_hash, content in items:
-            if any(doc_id == d for d, _ in pending_ids):
+            if doc_id in pending_ids:
                 flush()  # the same article twice in one batch: the later one wins
             if doc_id in self._loading:
                 self.drain()  # its earlier version must be in before it is replaced
@@ -205,7 +205,7 @@ class Store:
             else:
                 text = content
             pending.append(text)
-            pending_ids.append((doc_id, content_hash))
+            pending_ids[doc_id] = content_hash
             size += len(text)
             count += 1
             if size >= CHUNK_CHARS:

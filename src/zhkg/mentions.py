@@ -110,10 +110,17 @@ def post_candidates(
     out: list[Candidate] = []
     place_spans = [(p.start, p.end) for p in places if start <= p.start < end]
     persons = {(c.start, c.end) for c in tagged if c.type == "Person"}
+    person_end = {ps: pe for ps, pe in sorted(persons)}
     non_person = [(c.start, c.end) for c in tagged if c.type != "Person"]
+    # 某国外交部 + 发言人, 某公司 + 总经理: a title does not start inside a tagged organisation
+    # (a party committee's 委 stays a scope: 某市委 + 书记 is 市委书记)
+    bodies = [(c.start, c.end) for c in tagged
+              if c.type in _BODY_TYPES and text[c.end - 1] != "委" and start <= c.start < end]
     freq = segment.tokenizer().FREQ
     for found in gazetteer.post_pattern().finditer(text, start, end):
         m = _post_outside_places(found, text, place_spans)
+        if m is not None and bodies:
+            m = _post_outside_places(m, text, bodies)
         firm = _FIRM_SCOPE.match(m.group()) if m is not None and m.start() > start else None
         if m is not None and firm is not None and "\u4e00" <= text[m.start() - 1] <= "\u9fff":
             # 某某集团董事长: 集团 ends the firm's name, the post is 董事长
@@ -129,6 +136,7 @@ def post_candidates(
         if not spans:
             continue
         s, e = spans[0]
+        e = person_end.get(s, e)  # the tagger knows where a name ends (某某生, not 某某 + 生)
         name = text[s:e]
         tagged_person = any(ps <= s and e <= pe or (ps, pe) == (s, e) for ps, pe in persons)
         blocked = any(ns < e and s < ne for ns, ne in non_person)
@@ -145,6 +153,8 @@ def post_candidates(
 
 
 _FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
+_BODY_TYPES = ("Company", "GovernmentBody", "Organization")
+PERSON_TYPES = ("Person", "Official")
 
 
 def _post_outside_places(
@@ -879,19 +889,56 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     }
     for s, e in sentences:
         cands += party_candidates(text, s, e, stems)
-    cands = _demote_joined(text, cands)
+    cands = _demote_joined(text, _confirm_by_suffix(_longer_titles(text, cands)))
     chosen = propagate(text, fill_list_gaps(text, merge(_trim_places(text, cands))), bounds)
     return _to_mentions(doc, chosen, sentences)
 
 
+def _longer_titles(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """A sure tagged post that ends where a title from the vocabulary ends and starts before it
+    (设计 + 总监, 行政 + 总裁) is the whole post, unless its head is a place or a body named on
+    its own (某市 + 市长 stays 市长, linked to the place) or holds a title (市委书记 + 市长 are
+    two posts)."""
+    title_ends = {c.end: c.start for c in cands
+                  if c.type == "Post" and c.method == "pattern:post-title"}
+    named = [(c.start, c.end) for c in cands
+             if c.type != "Post" and c.method != "tagger" and c.type not in PERSON_TYPES]
+    return [
+        replace(c, priority=PATTERN)
+        if c.method == "tagger" and c.type == "Post" and c.confidence >= SURE
+        and title_ends.get(c.end, c.start) > c.start
+        and not any(s < title_ends[c.end] and c.start < e for s, e in named)
+        and not gazetteer.post_pattern().search(text, c.start, title_ends[c.end])
+        else c
+        for c in cands
+    ]
+
+
+def _confirm_by_suffix(cands: list[Candidate]) -> list[Candidate]:
+    """A tagged company that a firm's-ending pattern found the end of (某国 + 某某兄弟公司, with
+    only 兄弟公司 read by the pattern) outranks the pattern: the tagger saw where it starts."""
+    pattern_at = {(c.end, c.start) for c in cands
+                  if c.type == "Company" and c.method == "pattern:company-suffix"}
+    ends = {e for e, _ in pattern_at}
+    return [
+        replace(c, priority=LEXICON)
+        if c.method == "tagger" and c.type == "Company" and c.priority == TAGGER
+        and c.end in ends and any(e == c.end and s > c.start for e, s in pattern_at)
+        else c
+        for c in cands
+    ]
+
+
 def _demote_joined(text: str, cands: list[Candidate]) -> list[Candidate]:
     """A sure tagged organisation loses its rank where it joins two names: 甲与乙, or a whole
-    organisation name followed by more (国家发改委 + 工信部)."""
-    org_ends = [
+    organisation name right followed by another (国家发改委 + 工信部); not where the rest is a
+    unit of the first (公安部 + 经济犯罪侦查局)."""
+    orgs = [
         (c.start, c.end)
         for c in cands
-        if c.method != "tagger" and c.type in ("Company", "GovernmentBody", "Organization")
+        if c.method != "tagger" and c.type in _BODY_TYPES
     ]
+    org_starts = {s for s, _ in orgs}
     out: list[Candidate] = []
     for c in cands:
         if (
@@ -899,7 +946,7 @@ def _demote_joined(text: str, cands: list[Candidate]) -> list[Candidate]:
             and c.priority == LEXICON
             and (
                 _JOINER.search(text, c.start, c.end)
-                or any(c.start <= s and e < c.end for s, e in org_ends)
+                or any(c.start <= s and e < c.end and e in org_starts for s, e in orgs)
             )
         ):
             c = replace(c, priority=TAGGER)

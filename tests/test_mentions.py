@@ -172,8 +172,8 @@ def test_a_title_starts_after_a_tagged_body_and_a_name_ends_where_tagged() -> No
 
 
 # The whole extractor on the held-out test splits (benches/ner_eval.py prints the table):
-# measured CLUENER 0.7176 and People's Daily 0.6503 micro F1; the floors sit a little below.
-@pytest.mark.parametrize(("corpus", "floor"), [("cluener", 0.70), ("pd", 0.63)])
+# measured CLUENER 0.7199 and People's Daily 0.6677 micro F1; the floors sit a little below.
+@pytest.mark.parametrize(("corpus", "floor"), [("cluener", 0.70), ("pd", 0.645)])
 def test_extractor_held_out_floor(corpus: str, floor: float) -> None:
     from zhkg import train
     from zhkg.evaluate import CORPUS_LABELS

@@ -350,11 +350,14 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
     """
     out: list[Candidate] = []
     industries = names.industries()
+    generic = segment.function_words()  # 这些公司, 多家公司, 大型集团: no name before the suffix
     for i, (w, ws, we) in enumerate(words):
         suffix = _COMPANY_SUFFIX.search(w)
         if suffix is None or not _all_han(text, ws, we):
             continue
         head = w[: suffix.start()]
+        if head in generic or (not head and i and words[i - 1][0] in generic):
+            continue
         if len(head) >= 2 and head not in industries:
             if head[0] not in _LEAD_FUNCTION:  # the segmenter kept the name whole: 某某集团
                 out.append(Candidate(ws, we, "Company", "pattern:company-suffix", 0.8, LEXICON))
@@ -808,8 +811,9 @@ def _tagger_candidates(
                 if place is None:
                     continue
                 type_, key = place.type, place.key
-            cands.append(Candidate(start, end, type_, "tagger", round(t.confidence, 3), TAGGER,
-                                   key))
+            # a sure organisation competes with the lexicons on length, as in `_kept`
+            rank = LEXICON if type_ in _BODY_TYPES else TAGGER
+            cands.append(Candidate(start, end, type_, "tagger", round(t.confidence, 3), rank, key))
     return out
 
 

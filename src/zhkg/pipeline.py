@@ -8,8 +8,10 @@ Articles stream through in batches, so memory stays flat however large the corpu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -198,7 +200,8 @@ def build(
     """
     from zhkg import resolve
     from zhkg.atomic import atomic_write_text
-    from zhkg.export import write_exports
+    from zhkg.export import Spool, write_exports
+    from zhkg.rdf import article_graph_iri
     from zhkg.read import content_hash, iter_documents
     from zhkg.store import Store
 
@@ -212,8 +215,15 @@ def build(
             on_error(exc)
 
     t0 = time.perf_counter()
-    with Store.open(out / "store") as store:
+    with contextlib.ExitStack() as cleanup, Store.open(out / "store") as store:
         known = store.article_hashes()
+        # The exports read this run's article graphs back from a spool beside the output rather
+        # than from the store (the same bytes, several times faster); it is deleted at the end.
+        spool: Spool | None = None
+        if exports:
+            spool = Spool(Path(cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix=".spool-", dir=out))))
+            cleanup.callback(spool.close)
 
         def todo() -> Iterator[Document]:
             for doc in iter_documents(report.inputs, error):
@@ -243,6 +253,9 @@ def build(
             store.replace_articles(((r.doc_id, r.content_hash, r.nquads) for r in results),
                                    wait=False)
             loading.extend(results)
+            if spool is not None:
+                for r in results:
+                    spool.add(str(article_graph_iri(r.doc_id)), r.nquads.encode("utf-8"))
 
         with _engine(engine, jobs, scheduler) as eng:
             report.jobs = getattr(eng, "jobs", 1)
@@ -260,7 +273,7 @@ def build(
                                    max_nodes)
         t_selected = time.perf_counter()
         if exports:
-            summary = write_exports(store, out, jobs=report.jobs)
+            summary = write_exports(store, out, jobs=report.jobs, spool=spool)
             report.triples, report.quads = summary.triples, summary.quads
         else:
             report.quads = store.count() - store.count(str(_meta_graph()))

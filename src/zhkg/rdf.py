@@ -107,7 +107,7 @@ Row = tuple[str, str, str]
 
 
 def _nt_lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
-    lexical = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], text)
+    lexical = _NEEDS_ESCAPE.sub(_escape, text)
     if lang:
         return f'"{lexical}"@{lang}'
     if datatype:
@@ -120,9 +120,10 @@ def _int(value: int) -> str:
 
 
 def _confidence(value: float) -> str:
-    # xsd:decimal with a short fixed lexical form: floats print differently across platforms.
-    text = f"{float(value):.4f}".rstrip("0")
-    return f'"{text}0"^^<{_XSD}decimal>' if text.endswith(".") else f'"{text}"^^<{_XSD}decimal>'
+    # xsd:decimal, four places at most, in its canonical form (1, 0.95: what Oxigraph writes back);
+    # floats print differently across platforms.
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return f'"{"0" if text in ("", "-0") else text}"^^<{_XSD}decimal>'
 
 
 def _published(value: str | None) -> str | None:
@@ -279,8 +280,17 @@ def graph_nquads(graph: Graph, graph_iri: URIRef | None = None) -> str:
     return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {g} .\n" for s, p, o in graph)
 
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
+# Oxigraph's canonical N-Triples (what `Store.dump` writes): the short escapes, \\u00XX for the
+# other control characters, everything else as itself. Writing the same bytes lets a build export
+# the graphs it just made without reading them back (`zhkg.export.Spool`).
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
+            "\f": "\\f"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
 
 
 def nt_term(term: Node) -> str:
@@ -288,7 +298,7 @@ def nt_term(term: Node) -> str:
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
-        lexical = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], str(term))
+        lexical = _NEEDS_ESCAPE.sub(_escape, str(term))
         if term.language:
             return f'"{lexical}"@{term.language}'
         if term.datatype is not None and term.datatype != XSD.string:

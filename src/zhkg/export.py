@@ -3,10 +3,11 @@
 Every file is written from the store's graphs (never patched), atomically, and deterministically:
 lines and quads are sorted, so the same store gives byte-identical files and a diff between two
 builds shows only what changed. A build reads the article graphs it has just loaded from its
-`Spool` instead of the store: the same bytes, without decoding them from RocksDB. The triple files (ttl, nt, jsonld) hold the union of all graphs; the quad files
-(trig, nq) keep one named graph per article plus the entities graph. The bookkeeping graph is left
-out. pyoxigraph serialises (rdflib takes minutes on a million triples); the JSON-LD gets its
-@context by compacting pyoxigraph's expanded output with the project prefixes.
+`Spool` instead of the store: the same bytes, without decoding them from RocksDB. The triple
+files (ttl, nt, jsonld) hold the union of all graphs; the quad files (trig, nq) keep one named
+graph per article plus the entities graph. The bookkeeping graph is left out. pyoxigraph
+serialises (rdflib takes minutes on a million triples); the JSON-LD gets its @context by
+compacting pyoxigraph's expanded output with the project prefixes.
 """
 
 from __future__ import annotations

@@ -502,6 +502,7 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
     from rdflib import RDF
 
     from zhkg.namespace import SCHEMA, ZHKG
+    from zhkg.rdf import statement_iri
 
     _, predicates = _page_types()
     edge_predicates = set(predicates)
@@ -510,7 +511,7 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
     meta = ox.NamedNode(str(_meta_graph()))
     denotes = ox.NamedNode(str(ZHKG.denotes))
     supports = ox.NamedNode(str(ZHKG.supports))
-    stmt_parts = [ox.NamedNode(str(p)) for p in (RDF.subject, RDF.predicate, RDF.object)]
+    rdf_subject = ox.NamedNode(str(RDF.subject))
     article_facts = [ox.NamedNode(str(p)) for p in (RDF.type, SCHEMA.identifier,
                                                     SCHEMA.headline, SCHEMA.datePublished)]
     evidence_predicates = [ox.NamedNode(str(ZHKG) + p) for p in _PAGE_EVIDENCE]
@@ -564,24 +565,19 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
                 edges.add((iri, q.predicate.value, o.value))
                 yield q
 
+    # Each edge's reified statement (its IRI is a function of the triple), from one of the
+    # article graphs stating it, and a sample of its evidence.
     for s, p, o in sorted(edges):
-        subject, predicate, obj = (ox.NamedNode(x) for x in (s, p, o))
-        statements = {q.subject: q.graph_name
-                      for q in inner.quads_for_pattern(None, stmt_parts[0], subject, None)}
-        for stmt, graph in sorted(statements.items(), key=lambda kv: str(kv[0])):
-            if _has(inner, stmt, stmt_parts[1], predicate, graph) and _has(
-                    inner, stmt, stmt_parts[2], obj, graph):
-                yield from inner.quads_for_pattern(stmt, None, None, graph)
-                yield from sample(inner.quads_for_pattern(None, supports, stmt, None))
+        stmt = ox.NamedNode(statement_iri(s, p, o))
+        first = next(inner.quads_for_pattern(stmt, rdf_subject, None, None), None)
+        if first is not None:
+            yield from inner.quads_for_pattern(stmt, None, None, first.graph_name)
+            yield from sample(inner.quads_for_pattern(None, supports, stmt, None))
 
     # The articles drawn or cited by the sampled evidence: their ids and titles.
     for art in sorted(articles, key=str):
         for pred in article_facts:
             yield from inner.quads_for_pattern(art, pred, None, None)
-
-
-def _has(inner: Any, s: Any, p: Any, o: Any, g: Any) -> bool:
-    return any(True for _ in inner.quads_for_pattern(s, p, o, g))
 
 
 def _meta_graph() -> Any:

@@ -92,6 +92,11 @@ def _digest(*parts: object) -> str:
     return hashlib.sha1("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:24]
 
 
+def statement_iri(subject: str, predicate: str, obj: str) -> str:
+    """The IRI of the reified statement of a relation, the same in every article stating it."""
+    return f"{ID}statement/{_digest(subject, predicate, obj)}"
+
+
 _XSD = str(XSD)
 _T_TYPE = f"<{RDF.type}>"
 _T_SUBJECT, _T_PREDICATE, _T_OBJECT = f"<{RDF.subject}>", f"<{RDF.predicate}>", f"<{RDF.object}>"
@@ -230,7 +235,7 @@ def article_rows(extraction: Extraction, iris: Mapping[Mention, str]) -> list[Ro
         pred_iri = f"{ZHKG._NS}{r.predicate}"
         subj, pred, obj = f"<{subj_iri}>", _Z[r.predicate], f"<{obj_iri}>"
         rows.append((subj, pred, obj))
-        stmt = f"<{ID}statement/{_digest(subj_iri, pred_iri, obj_iri)}>"
+        stmt = f"<{statement_iri(subj_iri, pred_iri, obj_iri)}>"
         rows += [
             (stmt, _T_TYPE, _T_STATEMENT),
             (stmt, _T_SUBJECT, subj),

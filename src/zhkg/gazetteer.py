@@ -385,7 +385,13 @@ class _Vocab:
         modifiers = _alternation(self.post_modifiers)
         # Not followed by what turns a title into a body or a thing: 委员会, 代表团, 大使馆,
         # 董事会, 代表作.
+        # Every match starts with the first character of one of the words: checking that first
+        # lets the search skip most positions at once (the regex engine cannot see it through
+        # the repetitions), a third of the time over news text.
+        first = {w[0] for words in (self.post_scopes, self.post_modifiers, self.post_titles,
+                                    self.post_titles_scoped) for w in words}
         self.post_re = re.compile(
+            f"(?=[{''.join(re.escape(c) for c in sorted(first))}])"
             f"(?:(?:{scopes})*(?:{modifiers})*(?:{_alternation(self.post_titles)})"
             f"|(?:{scopes})+(?:{modifiers})*(?:{_alternation(self.post_titles_scoped)}))"
             "(?![会团馆作处])")

@@ -212,11 +212,20 @@ _WordEntry = tuple[str, list[str], list[str], list[str]]
 _WORD_CACHE: dict[tuple[str, int], _WordEntry] = {}
 
 
+def _word_kind(w: str) -> str:
+    """The suffix class of a word (organisation, government, post, place ending), or "-"."""
+    return _SUFFIXES.get(w) or _SUFFIXES.get(w[-2:]) or _SUFFIXES.get(w[-1:]) or "-"
+
+
+def _word_tag(w: str, ln: int) -> str:
+    """The word's tag in jieba's dictionary; "u" for an unknown word, "o" for one character."""
+    return _jieba_pos().get(w, "u" if ln > 1 else "o")
+
+
 def _word_entry(w: str, ln: int) -> _WordEntry:
     """A word's suffix class and its characters' attributes, computed once per word: words
     repeat, and building the strings is most of the cost of the word features."""
-    kind = _SUFFIXES.get(w) or _SUFFIXES.get(w[-2:]) or _SUFFIXES.get(w[-1:]) or "-"
-    tag = _jieba_pos().get(w, "u" if ln > 1 else "o")
+    kind, tag = _word_kind(w), _word_tag(w, ln)
     if ln == 1:
         places, shapes = ["S"], ["wS"]
     else:
@@ -423,10 +432,9 @@ class Tagger:
         return self._fast
 
     def _word_code(self, w: str, ln: int) -> tuple[int, int]:
-        """A word's (suffix kind, dictionary tag) codes, as `_word_entry` reads them."""
-        kind, _, tags, _ = _word_entry(w, ln)
+        """A word's (suffix kind, dictionary tag) codes, as `_word_entry` spells them."""
         compiled = self._compiled()
-        code = (compiled.kinds[kind], compiled.tags[tags[0][1:-1]])
+        code = (compiled.kinds[_word_kind(w)], compiled.tags[_word_tag(w, ln)])
         if len(self._word_codes) > 200_000:
             self._word_codes.clear()
         self._word_codes[(w, ln)] = code

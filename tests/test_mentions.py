@@ -189,3 +189,11 @@ def test_extractor_held_out_floor(corpus: str, floor: float) -> None:
              if m.type in mapping] for i, ex in enumerate(exs)]
     scores = train.score(gold, pred, labels)
     assert scores["micro"].f1 >= floor, train.format_scores(scores)
+
+
+def test_titles_run_together_are_split_into_their_titles() -> None:
+    from zhkg.mentions import _titles_run_together
+
+    assert _titles_run_together("市委书记市长") == [(0, 4), (4, 6)]
+    assert _titles_run_together("副市长") == [(0, 3)]
+    assert _titles_run_together("设计总监") == []  # a title with a head the vocabulary lacks

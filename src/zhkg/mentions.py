@@ -838,10 +838,23 @@ def _kept(text: str, s: int, spans: Sequence[TaggedSpan], freq: dict[str, int]) 
             out.append(Candidate(start, mid, t.type, "tagger", conf, TAGGER))
             out.append(Candidate(mid, end, t.type, "tagger", conf, TAGGER))
             continue
+        titles = _titles_run_together(name) if t.type == "Post" else []
+        if len(titles) > 1:  # 市委书记 + 市长: two posts, each a title of the vocabulary
+            out += [Candidate(start + a, start + b, t.type, "tagger", conf, TAGGER)
+                    for a, b in titles]
+            continue
         # a sure organisation name competes with the lexicons on length: 某国银行 over 某国
         sure_org = conf >= SURE and t.type in ("Company", "GovernmentBody", "Organization")
         out.append(Candidate(start, end, t.type, "tagger", conf, LEXICON if sure_org else TAGGER))
     return out
+
+
+def _titles_run_together(name: str) -> list[tuple[int, int]]:
+    """The spans of the vocabulary titles that `name` is made of, end to end, else []."""
+    spans = [(m.start(), m.end()) for m in gazetteer.post_pattern().finditer(name)]
+    whole = bool(spans) and spans[0][0] == 0 and spans[-1][1] == len(name) and all(
+        a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    return spans if whole else []
 
 
 def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:

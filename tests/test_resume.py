@@ -159,7 +159,10 @@ def test_build_killed_with_sigkill_then_rerun_gives_the_same_graph(
         done = store.article_hashes()
     assert len(done) >= 2 * SMALL_BATCH
 
+    assert list(out.glob(".spool-*"))  # the killed build's spool, left behind
+
     report = pipeline.build([corpus], out, jobs=1, page=False)
     assert report.articles_skipped_unchanged == len(done)
     assert report.articles_loaded + report.articles_skipped_unchanged == report.articles_read
     assert (out / "graph.nt").read_bytes() == (uninterrupted / "graph.nt").read_bytes()
+    assert not list(out.glob(".spool-*"))  # cleared by the next build

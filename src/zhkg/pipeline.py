@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -220,6 +221,8 @@ def build(
         # The exports read this run's article graphs back from a spool beside the output rather
         # than from the store (the same bytes, several times faster); it is deleted at the end.
         spool: Spool | None = None
+        for stale in out.glob(".spool-*"):  # left by a killed build (the store's lock is ours)
+            shutil.rmtree(stale, ignore_errors=True)
         if exports:
             spool = Spool(Path(cleanup.enter_context(
                 tempfile.TemporaryDirectory(prefix=".spool-", dir=out))))

@@ -9,6 +9,7 @@ Articles stream through in batches, so memory stays flat however large the corpu
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -331,7 +332,8 @@ def _engine(engine: str, jobs: int | None, scheduler: str | None) -> Any:
 
 
 #: On a page of a large store, the evidence of a node or edge is read from this many of its
-#: articles (the first by graph IRI, which the page lists first): the page shows
+#: articles (a node's: the first in the store's index; an edge's: the first by graph IRI): the
+#: page shows
 #: `zhkg.view.MAX_SENTENCES` sentences, each article gives at least one, and an entity named in
 #: 50,000 articles must not pull 50,000 evidence nodes out of the store.
 PAGE_EVIDENCE_ARTICLES = 5
@@ -386,8 +388,10 @@ def page_nquads(store: Any, *, max_nodes: int | None = 2000) -> bytes:
     """N-Quads of the part of the store that the page needs (see `page_graph`)."""
     import pyoxigraph as ox
 
-    if max_nodes is None or (store.count() <= SMALL_STORE_QUADS
-                             and _entity_count(store) <= max_nodes):
+    # (counting a large store's quads takes as long as reading them: stop past the limit)
+    small = sum(1 for _ in itertools.islice(store.inner.quads_for_pattern(None, None, None, None),
+                                            SMALL_STORE_QUADS + 1)) <= SMALL_STORE_QUADS
+    if max_nodes is None or (small and _entity_count(store) <= max_nodes):
         return ox.serialize(store.quads(), format=ox.RdfFormat.N_QUADS) or b""
     keep = _most_connected_entities(store, max_nodes)
     room = max_nodes - len(keep)
@@ -453,16 +457,24 @@ def _most_connected_entities(store: Any, limit: int) -> list[str]:
     import numpy as np
     import pyoxigraph as ox
 
-    from zhkg.namespace import ARTICLE
+    from zhkg.namespace import ARTICLE, ZHKG
 
     classes, predicates = _page_types()
     values = " ".join(f"<{c}>" for c in classes)
     typed = {row["e"].value for row in store.query(
         f"SELECT DISTINCT ?e WHERE {{ VALUES ?t {{ {values} }} ?e a ?t . FILTER isIRI(?e) }}")
         if not row["e"].value.startswith(str(ARTICLE))}
+    # An article names an entity once in its own graph, so its `mentions` edges are distinct as
+    # they stand and Oxigraph counts them per entity without decoding them (most of the edges).
+    mentions = str(ZHKG.mentions)
+    degrees = {row[0].value: int(row[1].value) for row in store.query(
+        f"SELECT ?e (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?a <{mentions}> ?e }} }} GROUP BY ?e")
+        if isinstance(row[0], ox.NamedNode)}
     ids: dict[str, int] = {}
     keys = array("q")
     for pid, predicate in enumerate(predicates):
+        if predicate == mentions:
+            continue
         for q in store.inner.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
             s, o = str(q.subject), str(q.object)
             sid = ids.setdefault(s, len(ids))
@@ -475,8 +487,10 @@ def _most_connected_entities(store: Any, limit: int) -> list[str]:
               + np.bincount(edges & ((1 << 29) - 1), minlength=len(ids)))
     del keys, edges
     terms = list(ids)  # in id order
-    scored = [(-int(degree[i]), terms[i][1:-1]) for i in np.flatnonzero(degree).tolist()
-              if terms[i].startswith("<") and terms[i][1:-1] in typed]
+    for i in np.flatnonzero(degree).tolist():
+        if terms[i].startswith("<"):
+            degrees[terms[i][1:-1]] = degrees.get(terms[i][1:-1], 0) + int(degree[i])
+    scored = [(-d, iri) for iri, d in degrees.items() if d and iri in typed]
     ranked = [iri for _, iri in sorted(scored)[:limit]]
     if len(ranked) < limit:  # entities with no edge at all fill the rest, in IRI order
         seen = set(ranked)
@@ -505,7 +519,7 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
     from rdflib import RDF
 
     from zhkg.namespace import SCHEMA, ZHKG
-    from zhkg.rdf import statement_iri
+    from zhkg.rdf import ENTITIES_GRAPH, statement_iri
 
     _, predicates = _page_types()
     edge_predicates = set(predicates)
@@ -513,6 +527,7 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
     kept = set(keep)
     meta = ox.NamedNode(str(_meta_graph()))
     denotes = ox.NamedNode(str(ZHKG.denotes))
+    mentions = ox.NamedNode(str(ZHKG.mentions))
     supports = ox.NamedNode(str(ZHKG.supports))
     rdf_subject = ox.NamedNode(str(RDF.subject))
     article_facts = [ox.NamedNode(str(p)) for p in (RDF.type, SCHEMA.identifier,
@@ -522,40 +537,50 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
     articles: set[ox.NamedNode] = set()
     edges: set[tuple[str, str, str]] = set()
 
+    def expand(evidence: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+        """Evidence quads (`denotes`, `supports`) and the evidence's own properties."""
+        for q in evidence:
+            yield q
+            for pred in evidence_predicates:
+                for eq in inner.quads_for_pattern(q.subject, pred, None, q.graph_name):
+                    if pred == article_predicate:
+                        articles.add(eq.object)
+                    yield eq
+
     def sample(evidence: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
         """The evidence quads from the first PAGE_EVIDENCE_ARTICLES article graphs, and theirs."""
         by_graph: dict[str, list[ox.Quad]] = {}
         for q in evidence:
             by_graph.setdefault(str(q.graph_name), []).append(q)
         for g in sorted(by_graph)[:PAGE_EVIDENCE_ARTICLES]:
-            for q in by_graph[g]:
-                yield q
-                for pred in evidence_predicates:
-                    for eq in inner.quads_for_pattern(q.subject, pred, None, q.graph_name):
-                        if pred == article_predicate:
-                            articles.add(eq.object)
-                        yield eq
+            yield from expand(by_graph[g])
 
+    # An entity's types, labels and codes repeat in every article naming it (a country's in
+    # tens of thousands): Oxigraph keeps them DISTINCT on its encoded terms, and only the few
+    # distinct facts are decoded. They go in the entities graph; only relations need theirs.
+    not_facts = ", ".join(f"<{x}>" for x in sorted(edge_predicates))
+    entities = ox.NamedNode(str(ENTITIES_GRAPH))
     for iri in keep:
         node = ox.NamedNode(iri)
-        facts: set[tuple[str, str]] = set()
-        sources: dict[str, int] = {}
-        for q in inner.quads_for_pattern(node, None, None, None):
-            if q.graph_name == meta:
-                continue
-            p, o = q.predicate.value, q.object
-            if p in edge_predicates:
-                # A relation, in (a sample of) the article graphs that state it.
-                if isinstance(o, ox.NamedNode) and o.value in kept:
-                    edges.add((iri, p, o.value))
-                    key = p + " " + o.value
-                    if sources.get(key, 0) < PAGE_EVIDENCE_ARTICLES:
-                        sources[key] = sources.get(key, 0) + 1
+        rows = inner.query(f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} "
+                           f"FILTER (?g != <{meta.value}> && ?p NOT IN ({not_facts})) }}")
+        facts = sorted(((r[0], r[1]) for r in rows), key=lambda po: (str(po[0]), str(po[1])))
+        yield from (ox.Quad(node, fp, fo, entities) for fp, fo in facts)
+        # Its relations to kept entities, each in (a sample of) the article graphs stating it.
+        for edge in sorted(edge_predicates):
+            sources: dict[str, int] = {}
+            for q in inner.quads_for_pattern(node, ox.NamedNode(edge), None, None):
+                o = q.object
+                if q.graph_name != meta and isinstance(o, ox.NamedNode) and o.value in kept:
+                    edges.add((iri, edge, o.value))
+                    if sources.get(o.value, 0) < PAGE_EVIDENCE_ARTICLES:
+                        sources[o.value] = sources.get(o.value, 0) + 1
                         yield q
-            elif (p, str(o)) not in facts:  # a type or label, once, not once per article
-                facts.add((p, str(o)))
-                yield q
-        yield from sample(inner.quads_for_pattern(None, denotes, node, None))
+        # Its mentions, from PAGE_EVIDENCE_ARTICLES of the articles naming it: the first in the
+        # store's index (a fixed order, unlike sorting tens of thousands of article names).
+        for m in itertools.islice(inner.quads_for_pattern(None, mentions, node, None),
+                                  PAGE_EVIDENCE_ARTICLES):
+            yield from expand(inner.quads_for_pattern(None, denotes, node, m.graph_name))
 
     # Articles drawn as nodes: their links to the kept entities, in their graphs.
     for iri in linked:

@@ -333,9 +333,8 @@ def _engine(engine: str, jobs: int | None, scheduler: str | None) -> Any:
 
 #: On a page of a large store, the evidence of a node or edge is read from this many of its
 #: articles (a node's: the first in the store's index; an edge's: the first by graph IRI): the
-#: page shows
-#: `zhkg.view.MAX_SENTENCES` sentences, each article gives at least one, and an entity named in
-#: 50,000 articles must not pull 50,000 evidence nodes out of the store.
+#: page shows `zhkg.view.MAX_SENTENCES` sentences, each article gives at least one, and an
+#: entity named in 50,000 articles must not pull 50,000 evidence nodes out of the store.
 PAGE_EVIDENCE_ARTICLES = 5
 #: A store this small is read whole for the page (when it has no more entities than the page).
 SMALL_STORE_QUADS = 100_000
@@ -447,10 +446,11 @@ def _entity_count(store: Any) -> int:
 def _most_connected_entities(store: Any, limit: int) -> list[str]:
     """The `limit` entities with most distinct edges, ties by IRI: `zhkg.view`'s ranking.
 
-    Counted in a stream of the edge predicates' quads, each distinct edge once (an entity's
-    relation repeats in every article stating it): the edges are packed into int64 keys and made
-    unique with numpy, so memory is 8 bytes an edge. A SPARQL GROUP BY over the distinct edges
-    held them all as rows: 2.7 GB at 100,000 articles.
+    An article's `mentions` of each entity are counted by Oxigraph (they are distinct as they
+    stand). The relations are counted in a stream of their quads, each distinct edge once (an
+    entity's relation repeats in every article stating it): the edges are packed into int64 keys
+    and made unique with numpy, so memory is 8 bytes an edge. A SPARQL GROUP BY over all the
+    distinct edges held them as rows: 2.7 GB at 100,000 articles.
     """
     from array import array
 

@@ -210,3 +210,12 @@ def _same_after_oxigraph(term: str) -> None:
     store = ox.Store()
     store.bulk_load(line, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
     assert store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) == line
+
+
+@pytest.mark.parametrize("value", ["2020-01-01 24:00", "2020-12-31T24:00:00", "2020-02-30 24:00",
+                                   "2020-2-3", "2020/02/03 9:05", "2020-01-01 25:00",
+                                   "2020-02-30 10:00"])
+def test_dates_are_written_as_oxigraph_writes_them_back(value: str) -> None:
+    term = rdf._published(value)
+    assert term is not None
+    _same_after_oxigraph(term)

@@ -11,6 +11,8 @@ the entities graph, which `zhkg.store.Store.refresh_entities` recomputes from al
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -141,6 +143,12 @@ def _published(value: str | None) -> str | None:
     date = f"{year}-{int(month):02d}-{int(day):02d}"
     if hour is None:
         return _nt_lit(date, datatype="date")
+    if int(hour) == 24 and minute == "00" and second in (None, "00"):
+        # the day's end is the next day's start, as Oxigraph writes it back (see `_escape`)
+        with contextlib.suppress(ValueError):
+            date = (datetime.date(int(year), int(month), int(day))
+                    + datetime.timedelta(days=1)).isoformat()
+            hour = "0"
     return _nt_lit(f"{date}T{int(hour):02d}:{minute}:{second or '00'}", datatype="dateTime")
 
 

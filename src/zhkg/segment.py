@@ -72,9 +72,7 @@ def words(text: str, offset: int = 0) -> list[tuple[str, int, int]]:
     """jieba's words of `text` as (word, start, end), offsets shifted by `offset`.
 
     What `tokenizer().tokenize(text)` gives, from `zhkg.wordseg` (jieba's algorithm compiled)."""
-    if offset == 0:
-        return segmenter().tokenize(text)
-    return [(w, s + offset, e + offset) for w, s, e in segmenter().tokenize(text)]
+    return words_many([text], [offset])[0]
 
 
 def words_many(texts: Sequence[str], offsets: Sequence[int]) -> list[list[tuple[str, int, int]]]:
@@ -91,18 +89,21 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
         yield from words(text[s:e], s)
 
 
-def dictionary_tags() -> Iterator[tuple[str, str]]:
-    """(word, part of speech) of every entry of jieba's own dictionary, whose tag column
-    `jieba.Tokenizer` drops (reading the file costs ~0.3 s; `jieba.posseg` far more per call)."""
+@lru_cache(maxsize=1)
+def dictionary_tags() -> dict[str, str]:
+    """Each word of jieba's own dictionary and its part of speech, a column `jieba.Tokenizer`
+    drops (reading the file costs ~0.3 s, once a process; `jieba.posseg` far more per call)."""
     path = Path(jieba.__file__).parent / "dict.txt"
+    tags: dict[str, str] = {}
     try:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 parts = line.split()
                 if len(parts) == 3:
-                    yield parts[0], parts[2]
+                    tags[parts[0]] = parts[2]
     except OSError as exc:
         raise ModelError(f"cannot read jieba's dictionary {path}: {exc}") from exc
+    return tags
 
 
 #: Parts of speech of words that never name a firm or a body: pronouns (该, 这些), numerals (多家,
@@ -115,4 +116,4 @@ _FUNCTION_POS = frozenset({"r", "rr", "rz", "m", "mq", "t", "d", "b", "c", "p", 
 @lru_cache(maxsize=1)
 def function_words() -> frozenset[str]:
     """Dictionary words whose part of speech is a function word's (`_FUNCTION_POS`)."""
-    return frozenset(w for w, tag in dictionary_tags() if tag in _FUNCTION_POS)
+    return frozenset(w for w, tag in dictionary_tags().items() if tag in _FUNCTION_POS)

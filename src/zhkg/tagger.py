@@ -90,13 +90,6 @@ class TaggedSpan:
     confidence: float
 
 
-@lru_cache(maxsize=1)
-def _jieba_pos() -> dict[str, str]:
-    """Each dictionary word's part of speech, reduced to those that tell names apart."""
-    return {w: tag if tag in _NAME_POS else "x"
-            for w, tag in segment.dictionary_tags() if len(w) > 1}
-
-
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
@@ -218,8 +211,12 @@ def _word_kind(w: str) -> str:
 
 
 def _word_tag(w: str, ln: int) -> str:
-    """The word's tag in jieba's dictionary; "u" for an unknown word, "o" for one character."""
-    return _jieba_pos().get(w, "u" if ln > 1 else "o")
+    """The word's tag in jieba's dictionary, reduced to those that tell names apart ("x" for the
+    rest); "u" for an unknown word, "o" for one character."""
+    if ln <= 1:
+        return "o"
+    tag = segment.dictionary_tags().get(w)
+    return "u" if tag is None else tag if tag in _NAME_POS else "x"
 
 
 def _word_entry(w: str, ln: int) -> _WordEntry:

@@ -482,14 +482,9 @@ class Segmenter:
 
     def tokenize(self, text: str) -> list[Span]:
         """`list(jieba.Tokenizer.tokenize(text))`: (word, start, end), default mode, HMM on."""
-        if not isinstance(text, str):
-            raise ValueError("jieba: the input parameter should be unicode.")
-        if not text:
+        if isinstance(text, str) and not text:
             return []
-        res = self._segment(_codepoints(text), np.array((0, len(text)), dtype=np.int64))
-        n = int(res[1])
-        meta: list[int] = res[:3 + n].tolist()
-        return _words(text, meta[3:], meta[2], res, 3 + n)
+        return self.tokenize_many([text])[0]
 
 
 def _words(text: str, ends: list[int], tiled: int, res: np.ndarray, begins: int) -> list[Span]:

@@ -110,7 +110,7 @@ def post_candidates(
     out: list[Candidate] = []
     place_spans = [(p.start, p.end) for p in places if start <= p.start < end]
     persons = {(c.start, c.end) for c in tagged if c.type == "Person"}
-    person_end = {ps: pe for ps, pe in sorted(persons)}
+    person_end = dict(sorted(persons))
     non_person = [(c.start, c.end) for c in tagged if c.type != "Person"]
     # 某国外交部 + 发言人, 某公司 + 总经理: a title does not start inside a tagged organisation
     # (a party committee's 委 stays a scope: 某市委 + 书记 is 市委书记)
@@ -154,7 +154,7 @@ def post_candidates(
 
 _FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
 _BODY_TYPES = ("Company", "GovernmentBody", "Organization")
-PERSON_TYPES = ("Person", "Official")
+_PERSON_TYPES = ("Person", "Official")
 
 
 def _post_outside_places(
@@ -684,7 +684,7 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(set(chosen), key=lambda c: (c.start, -c.end, c.type))
 
 
-_PROPAGATE_TYPES = {"Person", "Official", "Company", "GovernmentBody", "Organization"}
+_PROPAGATE_TYPES = {*_PERSON_TYPES, *_BODY_TYPES}
 
 
 def propagate(text: str, chosen: list[Candidate], bounds: set[int]) -> list[Candidate]:
@@ -741,7 +741,7 @@ def _with_place_prefix(
     place_at = {p.end: p for p in places}
     out: list[Candidate] = []
     for c in tagged:
-        if c.type not in ("GovernmentBody", "Organization", "Company"):
+        if c.type not in _BODY_TYPES:
             out.append(c)
             continue
         start, end = c.start, c.end
@@ -811,9 +811,8 @@ def _tagger_candidates(
                 if place is None:
                     continue
                 type_, key = place.type, place.key
-            # a sure organisation competes with the lexicons on length, as in `_kept`
-            rank = LEXICON if type_ in _BODY_TYPES else TAGGER
-            cands.append(Candidate(start, end, type_, "tagger", round(t.confidence, 3), rank, key))
+            conf = round(t.confidence, 3)
+            cands.append(Candidate(start, end, type_, "tagger", conf, _rank(type_, conf), key))
     return out
 
 
@@ -843,10 +842,13 @@ def _kept(text: str, s: int, spans: Sequence[TaggedSpan], freq: dict[str, int]) 
             out += [Candidate(start + a, start + b, t.type, "tagger", conf, TAGGER)
                     for a, b in titles]
             continue
-        # a sure organisation name competes with the lexicons on length: 某国银行 over 某国
-        sure_org = conf >= SURE and t.type in ("Company", "GovernmentBody", "Organization")
-        out.append(Candidate(start, end, t.type, "tagger", conf, LEXICON if sure_org else TAGGER))
+        out.append(Candidate(start, end, t.type, "tagger", conf, _rank(t.type, conf)))
     return out
+
+
+def _rank(type_: str, conf: float) -> int:
+    """A sure organisation name competes with the lexicons on length (某国银行 over 某国)."""
+    return LEXICON if conf >= SURE and type_ in _BODY_TYPES else TAGGER
 
 
 def _titles_run_together(name: str) -> list[tuple[int, int]]:
@@ -919,7 +921,7 @@ def _longer_titles(text: str, cands: list[Candidate]) -> list[Candidate]:
     title_ends = {c.end: c.start for c in cands
                   if c.type == "Post" and c.method == "pattern:post-title"}
     named = [(c.start, c.end) for c in cands
-             if c.type != "Post" and c.method != "tagger" and c.type not in PERSON_TYPES]
+             if c.type != "Post" and c.method != "tagger" and c.type not in _PERSON_TYPES]
     return [
         replace(c, priority=PATTERN)
         if c.method == "tagger" and c.type == "Post" and c.confidence >= SURE
@@ -934,13 +936,14 @@ def _longer_titles(text: str, cands: list[Candidate]) -> list[Candidate]:
 def _confirm_by_suffix(cands: list[Candidate]) -> list[Candidate]:
     """A tagged company that a firm's-ending pattern found the end of (某国 + 某某兄弟公司, with
     only 兄弟公司 read by the pattern) outranks the pattern: the tagger saw where it starts."""
-    pattern_at = {(c.end, c.start) for c in cands
-                  if c.type == "Company" and c.method == "pattern:company-suffix"}
-    ends = {e for e, _ in pattern_at}
+    latest: dict[int, int] = {}  # end -> the latest start of a suffix pattern ending there
+    for c in cands:
+        if c.type == "Company" and c.method == "pattern:company-suffix":
+            latest[c.end] = max(c.start, latest.get(c.end, c.start))
     return [
         replace(c, priority=LEXICON)
         if c.method == "tagger" and c.type == "Company" and c.priority == TAGGER
-        and c.end in ends and any(e == c.end and s > c.start for e, s in pattern_at)
+        and latest.get(c.end, c.start) > c.start
         else c
         for c in cands
     ]

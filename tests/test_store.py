@@ -43,7 +43,7 @@ def test_replace_is_idempotent_and_replaces(tmp_path: Path) -> None:
 
 
 def test_many_articles_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "CHUNK_CHARS", 5000)  # forces several bulk loads
+    monkeypatch.setattr(store, "CHUNK_BYTES", 5000)  # forces several bulk loads
     items = [(f"d{i}", f"h{i}", _article(f"d{i}")) for i in range(12)]
     with Store.open(tmp_path / "store") as st:
         assert st.replace_articles(iter(items)) == 12
@@ -58,7 +58,7 @@ def test_many_articles_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_loading_in_threads_without_waiting(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "CHUNK_CHARS", 3000)  # many chunks, two loading at a time
+    monkeypatch.setattr(store, "CHUNK_BYTES", 3000)  # many chunks, two loading at a time
     items = [(f"d{i}", f"h{i}", _article(f"d{i}")) for i in range(20)]
     short = rdf.article_nquads(Extraction(Document("d3", "短文"), (), ()), {})
     with Store.open(tmp_path / "threads") as st:

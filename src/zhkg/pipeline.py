@@ -254,12 +254,14 @@ def build(
         def load(results: list[ArticleResult]) -> None:
             # The batch loads in the store's threads while the next batch's results arrive.
             loaded()
-            store.replace_articles(((r.doc_id, r.content_hash, r.nquads) for r in results),
-                                   wait=False)
+            data = [r.nquads.encode("utf-8") for r in results]  # once, for the store and spool
+            store.replace_articles(
+                ((r.doc_id, r.content_hash, d) for r, d in zip(results, data, strict=True)),
+                wait=False)
             loading.extend(results)
             if spool is not None:
-                for r in results:
-                    spool.add(str(article_graph_iri(r.doc_id)), r.nquads.encode("utf-8"))
+                for r, d in zip(results, data, strict=True):
+                    spool.add(str(article_graph_iri(r.doc_id)), d)
 
         with _engine(engine, jobs, scheduler) as eng:
             report.jobs = getattr(eng, "jobs", 1)

@@ -38,8 +38,8 @@ from zhkg.rdf import (
     most_specific,
 )
 
-#: Flush pending N-Quads to `bulk_load` once this many characters have piled up.
-CHUNK_CHARS = 16 * 1024 * 1024
+#: Flush pending N-Quads to `bulk_load` once this many bytes (UTF-8) have piled up.
+CHUNK_BYTES = 16 * 1024 * 1024
 #: Chunks loading at once, each in its own thread (`bulk_load` uses one core per call).
 LOAD_THREADS = 2
 
@@ -168,18 +168,19 @@ class Store:
                          wait: bool = True) -> int:
         """Load articles, each replacing its previous graph; returns how many were loaded.
 
-        `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads are loaded as they are
-        (they must already be in the article's graph, as `zhkg.rdf.article_nquads` writes them);
-        an rdflib Graph is put in the article's graph. Loading is chunked through `bulk_load`,
-        which is fast but not transactional: an interrupted call leaves loaded articles without
-        their hash, so a resumed build simply loads them again.
+        `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads, text or UTF-8 bytes,
+        are loaded as they are (they must already be in the article's graph, as
+        `zhkg.rdf.article_nquads` writes them; bytes spare a caller that needs them too a second
+        encoding); an rdflib Graph is put in the article's graph. Loading is chunked through
+        `bulk_load`, which is fast but not transactional: an interrupted call leaves loaded
+        articles without their hash, so a resumed build simply loads them again.
 
         Chunks load in `LOAD_THREADS` threads (`bulk_load` parses and sorts on one core, and
         releases the GIL). With `wait=False` the call returns while its last chunks still load,
         so the caller can prepare the next ones; `drain` waits for them (and raises their errors).
         """
         store = self._writable()
-        pending: list[str] = []
+        pending: list[bytes] = []
         pending_ids: dict[str, str] = {}  # doc_id -> content hash, in load order
         size = 0
         count = 0
@@ -187,7 +188,7 @@ class Store:
         def flush() -> None:
             nonlocal size
             if pending:
-                self._submit("".join(pending).encode("utf-8"), list(pending_ids.items()))
+                self._submit(b"".join(pending), list(pending_ids.items()))
             pending.clear()
             pending_ids.clear()
             size = 0
@@ -199,16 +200,16 @@ class Store:
                 self.drain()  # its earlier version must be in before it is replaced
             store.remove_graph(ox.NamedNode(str(article_graph_iri(doc_id))))
             if isinstance(content, Graph):
-                text = graph_nquads(content, article_graph_iri(doc_id))
+                data = graph_nquads(content, article_graph_iri(doc_id)).encode("utf-8")
             elif isinstance(content, bytes):
-                text = content.decode("utf-8")
+                data = content
             else:
-                text = content
-            pending.append(text)
+                data = content.encode("utf-8")
+            pending.append(data)
             pending_ids[doc_id] = content_hash
-            size += len(text)
+            size += len(data)
             count += 1
-            if size >= CHUNK_CHARS:
+            if size >= CHUNK_BYTES:
                 flush()
         flush()
         if wait:
@@ -447,4 +448,4 @@ def _decimal(value: float) -> ox.Literal:
     return ox.Literal(text + "0" if text.endswith(".") else text, datatype=_XSD_DECIMAL)
 
 
-__all__ = ["CHUNK_CHARS", "LEVEL_TYPES", "Division", "Gazetteer", "RefreshSummary", "Store"]
+__all__ = ["CHUNK_BYTES", "LEVEL_TYPES", "Division", "Gazetteer", "RefreshSummary", "Store"]

@@ -161,25 +161,17 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str], *,
                 triple_lines.extend(triples, size)
         workers = _jobs(jobs) if paths["graph.nq"].stat().st_size >= PARALLEL_MIN_BYTES else 1
         nt = paths["graph.nt"]
-        if workers > 1:
-            with _Children(workers) as children:
-                children.run(_write_rdf, paths["graph.nq"], "nq", paths["graph.trig"], "trig")
-                triples_written = triple_lines.write(nt)
-                ranges = _subject_ranges(nt, workers)
-                parts = [Path(tmp) / f"jsonld-{i:03d}" for i in range(len(ranges))]
-                nonempty = [children.run(_write_jsonld_part, nt, start, stop, part)
-                            for (start, stop), part in zip(ranges, parts, strict=True)]
-                children.run(_write_rdf, nt, "nt", paths["graph.ttl"], "ttl")
-                children.wait()
-            with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
-                _join_jsonld([p for p, has in zip(parts, nonempty, strict=True) if has.result()],
-                             f)
-        else:
+        with _Children(workers) if workers > 1 else _InProcess() as children:
+            children.run(_write_rdf, paths["graph.nq"], "nq", paths["graph.trig"], "trig")
             triples_written = triple_lines.write(nt)
-            _write_rdf(nt, "nt", paths["graph.ttl"], "ttl")
-            _write_rdf(paths["graph.nq"], "nq", paths["graph.trig"], "trig")
-            with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
-                _write_jsonld(nt, f)
+            ranges = _subject_ranges(nt, workers)
+            parts = [Path(tmp) / f"jsonld-{i:03d}" for i in range(len(ranges))]
+            nonempty = [children.run(_write_jsonld_part, nt, start, stop, part)
+                        for (start, stop), part in zip(ranges, parts, strict=True)]
+            children.run(_write_rdf, nt, "nt", paths["graph.ttl"], "ttl")
+            children.wait()
+        with atomic_write(paths["graph.jsonld"], "w", encoding="utf-8") as f:
+            _join_jsonld([p for p, has in zip(parts, nonempty, strict=True) if has.result()], f)
     return ExportSummary(paths=paths, triples=triples_written, quads=quads)
 
 
@@ -252,6 +244,25 @@ class _Children:
                 self.wait()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _InProcess:
+    """`_Children`'s interface for one job: each call runs here as it is made (an error is
+    raised at once, and nothing is left to wait for)."""
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def wait(self) -> None:
+        pass
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        pass
 
 
 class _ExternalSort:
@@ -376,38 +387,16 @@ def _subject_ranges(nt_path: Path, parts: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts))
 
 
-def _jsonld_frame() -> tuple[str, str]:
-    """The text of the JSON-LD document before the first node and after the last."""
-    head, tail = json.dumps({"@context": dict(PREFIXES), "@graph": ["\x00"]},
-                            ensure_ascii=False, indent=1).split('"\\u0000"')
-    return head, tail + "\n"
-
-
-def _empty_jsonld() -> str:
-    return json.dumps({"@context": dict(PREFIXES), "@graph": []}, ensure_ascii=False,
-                      indent=1) + "\n"
-
-
-def _write_jsonld(nt_path: Path, out: IO[str]) -> None:
-    """The JSON-LD of a sorted N-Triples file (the project prefixes as its @context, IRIs
-    compacted to `prefix:local`), written one node a line.
+def _write_jsonld_part(nt_path: Path, start: int, stop: int, part: Path) -> bool:
+    """The JSON-LD nodes of bytes `start` to `stop` of a sorted N-Triples file into `part`, as
+    they go in graph.jsonld (one a line, IRIs compacted to `prefix:local` with the project
+    prefixes, which `_join_jsonld` makes its @context); whether there are any.
 
     The lines come sorted, so each subject's triples are consecutive: pyoxigraph writes a chunk
     of whole subjects as expanded JSON-LD (in Rust), and the IRIs of the chunk are compacted and
     its nodes put one a line on the text (parsing and re-encoding the JSON in Python took several
     times longer). The nodes are those pyoxigraph writes for the whole file at once.
     """
-    head, tail = _jsonld_frame()
-    first = True
-    for text in _jsonld_chunks(nt_path, 0, nt_path.stat().st_size):
-        out.write((head if first else ",\n  ") + text)
-        first = False
-    out.write(_empty_jsonld() if first else tail)
-
-
-def _write_jsonld_part(nt_path: Path, start: int, stop: int, part: Path) -> bool:
-    """The nodes of bytes `start` to `stop` of the N-Triples (see `_write_jsonld`) into `part`,
-    as they go in graph.jsonld; whether there are any."""
     first = True
     with open(part, "w", encoding="utf-8") as out:  # as atomic_write opens graph.jsonld
         for text in _jsonld_chunks(nt_path, start, stop):
@@ -419,9 +408,11 @@ def _write_jsonld_part(nt_path: Path, start: int, stop: int, part: Path) -> bool
 def _join_jsonld(parts: list[Path], out: IO[str]) -> None:
     """graph.jsonld from the parts `_write_jsonld_part` wrote (those with nodes), in order."""
     if not parts:
-        out.write(_empty_jsonld())
+        out.write(json.dumps({"@context": dict(PREFIXES), "@graph": []}, ensure_ascii=False,
+                             indent=1) + "\n")
         return
-    head, tail = _jsonld_frame()
+    head, tail = json.dumps({"@context": dict(PREFIXES), "@graph": ["\x00"]},
+                            ensure_ascii=False, indent=1).split('"\\u0000"')
     out.write(head)
     for i, part in enumerate(parts):
         if i:
@@ -429,7 +420,7 @@ def _join_jsonld(parts: list[Path], out: IO[str]) -> None:
         out.flush()
         with open(part, "rb") as f:
             shutil.copyfileobj(f, out.buffer, 1 << 20)  # type: ignore[attr-defined]
-    out.write(tail)
+    out.write(tail + "\n")
 
 
 def _jsonld_chunks(nt_path: Path, start: int, stop: int) -> Iterator[str]:

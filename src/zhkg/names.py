@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from zhkg import segment
+from zhkg import gazetteer, segment
 
 
 def _lexicon(name: str) -> frozenset[str]:
@@ -58,13 +58,20 @@ def _boundary_score(text: str, end: int, limit: int) -> int:
     return 1 if len(first) >= 2 else 0
 
 
+def _not_given_name(word: str) -> bool:
+    """A function word or a title's word does not start a given name: 和 + 一些, 和 + 首席 (和 is
+    a surname, and a conjunction)."""
+    return (word in segment.function_words() or word in gazetteer.post_modifiers()
+            or word in gazetteer.post_titles())
+
+
 def split_names(text: str, start: int, limit: int, max_names: int = 8) -> list[tuple[int, int]]:
     """Spans of consecutive names starting at `start`, stopping at `limit` or at a non-name."""
     spans: list[tuple[int, int]] = []
     pos = start
     while pos < limit and len(spans) < max_names:
         sl = surname_at(text, pos)
-        if not sl:
+        if not sl or _not_given_name(text[pos + sl : pos + sl + 2]):
             break
         best: tuple[int, int] | None = None
         for given in (2, 1):

@@ -145,9 +145,12 @@ def post_candidates(
         if m is not None and firm is not None and "\u4e00" <= text[m.start() - 1] <= "\u9fff":
             # 某某集团董事长: 集团 ends the firm's name, the post is 董事长
             m = gazetteer.post_pattern().fullmatch(text, m.start() + firm.end(), m.end())
-        if m is not None and m.start() > start and _REPEATED_SCOPE.match(m.group()):
-            # 某县 + 副县长, not 县副县长: the 县 ends the place, unknown to the gazetteer
-            m = gazetteer.post_pattern().fullmatch(text, m.start() + 1, m.end())
+        if (m is not None and m.start() > start and m.group()[0] in _SCOPE_ENDS
+                and ((bounds and m.start() not in bounds) or _REPEATED_SCOPE.match(m.group()))):
+            # 某县 + 副县长, 华北区 + 董事: a scope's character that ends the word before (a
+            # place the gazetteer does not know) is not the title's, if a title is left
+            rest = gazetteer.post_pattern().fullmatch(text, m.start() + 1, m.end())
+            m = rest if rest is not None and rest.end() - rest.start() >= 2 else m
         if m is None or m.end() - m.start() < 2 or (
                 bounds and m.start() not in bounds and m.end() not in after):
             continue  # 万州 + 长江: a title across two words is none
@@ -177,7 +180,8 @@ def post_candidates(
 
 
 _FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
-_REPEATED_SCOPE = re.compile(r"([省市县区州])[副正常务代理]*\1")
+_SCOPE_ENDS = "省市县区州镇乡"
+_REPEATED_SCOPE = re.compile(r"([省市县区州镇乡])[副正常务代理]*\1")
 _BODY_TYPES = ("Company", "GovernmentBody", "Organization")
 _PERSON_TYPES = ("Person", "Official")
 
@@ -395,6 +399,8 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
         head = w[: suffix.start()]
         if head in generic or (not head and i and words[i - 1][0] in generic):
             continue
+        if head and tags.get(w) == "n":
+            continue  # 跨国公司, 保险公司, 子公司: a common noun in jieba's dictionary
         if len(head) >= 2 and head not in industries:
             if head[0] not in _LEAD_FUNCTION:  # the segmenter kept the name whole: 某某集团
                 out.append(Candidate(ws, we, "Company", "pattern:company-suffix", 0.8, LEXICON))
@@ -877,6 +883,8 @@ def _without_lead(t: TaggedSpan, s: int, word_ends: dict[int, tuple[str, int]]) 
     """A tagged name less the prepositions and conjunctions it starts with, and less all up to
     a 的 inside it (与 + 某某公司, 简陋的 + 乡卫生院): jieba's words tell where they end. `s` is
     the sentence's offset in the document, `word_ends` maps a word's start to it and its end."""
+    if t.type == "Person":
+        return t  # 于, 向, 但 are surnames too
     start, end = t.start + s, t.end + s
     tags = segment.dictionary_tags()
     pos, cut = start, start
@@ -965,7 +973,8 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     }
     for s, e in sentences:
         cands += party_candidates(text, s, e, stems)
-    cands = _demote_joined(text, _with_units(text, _confirm_by_suffix(_longer_titles(text, cands))))
+    cands = _longer_titles(text, cands)
+    cands = _demote_joined(text, _with_units(text, _confirm_by_suffix(cands)), bounds)
     chosen = propagate(text, fill_list_gaps(text, merge(_trim_places(text, cands))), bounds)
     return _to_mentions(doc, chosen, sentences)
 
@@ -1024,11 +1033,10 @@ def _with_units(text: str, cands: list[Candidate]) -> list[Candidate]:
     ]
 
 
-def _demote_joined(text: str, cands: list[Candidate]) -> list[Candidate]:
-    """A sure tagged organisation loses its rank where it joins two names: 甲与乙 (a 和 inside
-    a known body, 住房和城乡建设部, joins nothing), or a whole organisation name right followed
-    by another (国家发改委 + 工信部); not where the rest is a unit of the first (公安部 +
-    经济犯罪侦查局)."""
+def _demote_joined(text: str, cands: list[Candidate], bounds: set[int]) -> list[Candidate]:
+    """A sure tagged organisation loses its rank where it joins two names: 甲与乙 (`_joins`), or
+    a whole organisation name right followed by another (国家发改委 + 工信部); not where the rest
+    is a unit of the first (公安部 + 经济犯罪侦查局)."""
     orgs = [
         (c.start, c.end)
         for c in cands
@@ -1041,7 +1049,7 @@ def _demote_joined(text: str, cands: list[Candidate]) -> list[Candidate]:
             c.method == "tagger"
             and c.priority == LEXICON
             and (
-                any(not any(s <= j.start() < e for s, e in orgs)
+                any(_joins(text, c.start, j.start(), orgs, bounds)
                     for j in _JOINER.finditer(text, c.start, c.end))
                 or any(c.start <= s and e < c.end and e in org_starts for s, e in orgs)
             )
@@ -1049,6 +1057,19 @@ def _demote_joined(text: str, cands: list[Candidate]) -> list[Candidate]:
             c = replace(c, priority=TAGGER)
         out.append(c)
     return out
+
+
+def _joins(text: str, start: int, j: int, orgs: list[tuple[int, int]], bounds: set[int]) -> bool:
+    """Whether the 与/和/及/、 at `j` joins two names: a word of its own (not the 及 of 埃及), not
+    inside a known name (住房和城乡建设部), after a name that stands alone (a place, a body's
+    ending, a known name), unlike 某市住房保障 + 和 + 房产管理局, one body."""
+    if text[j] == "、":
+        return True
+    if j not in bounds or j + 1 not in bounds or any(s <= j < e for s, e in orgs):
+        return False
+    head = text[start:j]
+    return bool(gazetteer.org_suffix_type(head) or gazetteer.places_named(head)
+                or any(s == start and e == j for s, e in orgs))
 
 
 _JOINER = re.compile("[与和及、]")

@@ -44,8 +44,9 @@ def _is_han(ch: str) -> bool:
 
 def _boundary_score(text: str, end: int, limit: int) -> int:
     """How well a name ending at `end` fits what follows it."""
-    if end >= limit or not _is_han(text[end]):
-        return 3
+    if end >= limit or not _is_han(text[end]) or any(
+            gazetteer.places_named(text[end : end + n]) for n in (2, 3)):
+        return 3  # the end, a symbol, or a place (记者某某 + 北京报道)
     if surname_at(text, end) and end + 2 <= limit and all(_is_han(c) for c in text[end : end + 2]):
         return 2
     freq = segment.tokenizer().FREQ

@@ -259,3 +259,17 @@ def test_a_tagged_body_with_a_unit_outranks_the_body_inside_it() -> None:
     out = _with_units(text, [local, whole])
     assert out[1].priority == 3
     assert merge(out) == [out[1]]
+
+
+def test_a_tagged_name_loses_loose_brackets_and_dots_at_its_edges() -> None:
+    from zhkg.mentions import _pieces
+    from zhkg.tagger import TaggedSpan
+
+    def names(text: str, type_: str = "Person") -> list[str]:
+        return [text[p.start : p.end]
+                for p in _pieces(text, TaggedSpan(0, len(text), type_, 0.9), 0)]
+
+    assert names("【王大明】") == ["王大明"]
+    assert names("凯莉·") == ["凯莉"]
+    assert names("Yue(王大明)") == ["Yue", "王大明"]  # two names of one person
+    assert names("某某银行（601398.sh）", "Company") == ["某某银行（601398.sh）"]  # balanced

@@ -181,24 +181,30 @@ class Featurizer:
         cols: list[int] = []
         ids: list[int] = []
         skip = len(copy)
+        column: dict[str, tuple[int, int]] = {}  # prefix -> (column, attribute length)
         for c, name in enumerate(names):
             offs = CHAR_COLUMNS.get(name, (-2, -1, 0, 1, 2))
             self.offsets[c, : len(offs)] = offs
             self.counts[c] = len(offs)
             self.bits[c] = 4 if name == CLASS_COLUMN else _BITS
-            for full, i in attr_ids.items():
-                a = full[skip:]
-                if full[:skip] != copy or a[:1] != name or len(a) != 1 + len(offs):
+            column[name] = (c, 1 + len(offs))
+        for full, i in attr_ids.items():  # one pass: ~90,000 attributes
+            if full[:skip] != copy:
+                continue
+            a = full[skip:]
+            found = column.get(a[:1])
+            if found is None or len(a) != found[1]:
+                continue
+            c = found[0]
+            if c == len(names) - 1:  # the class window
+                if not all(ch in code for ch in a[1:]):
                     continue
-                if name == CLASS_COLUMN:
-                    if not all(ch in code for ch in a[1:]):
-                        continue
-                    parts = [code[ch] for ch in a[1:]]
-                else:
-                    parts = [ord(ch) for ch in a[1:]]
-                keys.append(_pack(parts, int(self.bits[c])))
-                cols.append(c)
-                ids.append(i)
+                parts = [code[ch] for ch in a[1:]]
+            else:
+                parts = [ord(ch) for ch in a[1:]]
+            keys.append(_pack(parts, int(self.bits[c])))
+            cols.append(c)
+            ids.append(i)
         self.class_column = len(names) - 1
         size = 1 << max(4, (2 * len(keys)).bit_length())
         self.table_keys = np.zeros(size, dtype=np.int64)

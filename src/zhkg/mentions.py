@@ -854,9 +854,9 @@ def _tagger_candidates(
     tagged, tagged_pd = tagger.tag_domains(texts, local, (DOMAIN_NEWS, DOMAIN_PD))
     freq = segment.tokenizer().FREQ
     word_ends = {ws: (w, we) for sw in words for w, ws, we in sw}
-    tagged = [[_without_lead(t, s, word_ends) for t in spans]
+    tagged = [[_without_lead(p, s, word_ends) for t in spans for p in _pieces(clean, t, s)]
               for (s, _), spans in zip(sentences, tagged, strict=True)]
-    tagged_pd = [[_without_lead(t, s, word_ends) for t in spans]
+    tagged_pd = [[_without_lead(p, s, word_ends) for t in spans for p in _pieces(clean, t, s)]
                  for (s, _), spans in zip(sentences, tagged_pd, strict=True)]
     out = [_kept(text, s, spans, freq) for (s, _), spans in zip(sentences, tagged, strict=True)]
     # People's Daily's convention marks every place and organisation named (CLUENER's, the news
@@ -877,6 +877,31 @@ def _tagger_candidates(
             conf = round(t.confidence, 3)
             cands.append(Candidate(start, end, type_, "tagger", conf, _rank(type_, conf), key))
     return out
+
+
+_EDGE = frozenset("【】()（）“”\"'‘’《》[]<>·• 　、，。：:；;")
+_PAIR = {a: b for x, y in ("【】", "()", "（）", "“”", "《》", "[]", "‘’")
+         for a, b in ((x, y), (y, x))}  # a balanced bracket at the edge stays: 某行（601398.sh）
+_BRACKETS = re.compile(r"[【】()（）\[\]“”\"《》]+")
+
+
+def _pieces(text: str, t: TaggedSpan, s: int) -> list[TaggedSpan]:
+    """A tagged name without the brackets, quotes and dots at its edges (【某某】, 某某·); a
+    tagged person with a bracket inside is the names on either side (某某(某某))."""
+    start, end = t.start + s, t.end + s
+    while start < end and text[start] in _EDGE and _PAIR.get(text[start], "\n") not in text[
+            start + 1 : end]:
+        start += 1
+    while end > start and text[end - 1] in _EDGE and _PAIR.get(text[end - 1], "\n") not in text[
+            start : end - 1]:
+        end -= 1
+    spans = [(start, end)]
+    if t.type == "Person" and _BRACKETS.search(text, start, end):
+        cuts = [start, *(x for m in _BRACKETS.finditer(text, start, end) for x in m.span()), end]
+        spans = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
+    if spans == [(t.start + s, t.end + s)]:
+        return [t]
+    return [replace(t, start=a - s, end=b - s) for a, b in spans if b > a]
 
 
 def _without_lead(t: TaggedSpan, s: int, word_ends: dict[int, tuple[str, int]]) -> TaggedSpan:

@@ -273,3 +273,17 @@ def test_a_tagged_name_loses_loose_brackets_and_dots_at_its_edges() -> None:
     assert names("凯莉·") == ["凯莉"]
     assert names("Yue(王大明)") == ["Yue", "王大明"]  # two names of one person
     assert names("某某银行（601398.sh）", "Company") == ["某某银行（601398.sh）"]  # balanced
+
+
+def test_a_foreign_place_holding_a_gazetteer_name_outranks_it() -> None:
+    from zhkg.mentions import _foreign_places
+
+    text = "在巴西利亚举行"
+    brazil = Candidate(1, 3, "Country", "gazetteer", 0.95, 2, "BR")
+    capital = Candidate(1, 5, "Place", "tagger", 0.99, 1)
+    out = _foreign_places(text, [brazil, capital])
+    assert out[1].priority == 2 and merge(out) == [out[1]]
+    text = "在北京人民大会堂举行"  # the rest is no transliteration: the city stays
+    beijing = Candidate(1, 3, "Province", "gazetteer", 0.95, 2, "110000")
+    hall = Candidate(1, 8, "Place", "tagger", 0.99, 1)
+    assert _foreign_places(text, [beijing, hall])[1].priority == 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from zhkg import gazetteer, names, segment
 from zhkg.model import Document, Evidence, Mention
-from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, TaggedSpan, Tagger
+from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, TRANSLITERATION, TaggedSpan, Tagger
 
 # Priorities: a pattern knows more than a lexicon, which knows more than the tagger.
 PATTERN, LEXICON, TAGGER, PROPAGATED = 3, 2, 1, 0
@@ -998,7 +998,7 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     }
     for s, e in sentences:
         cands += party_candidates(text, s, e, stems)
-    cands = _longer_titles(text, cands)
+    cands = _foreign_places(text, _longer_titles(text, cands))
     cands = _demote_joined(text, _with_units(text, _confirm_by_suffix(cands)), bounds)
     chosen = propagate(text, fill_list_gaps(text, merge(_trim_places(text, cands))), bounds)
     return _to_mentions(doc, chosen, sentences)
@@ -1019,6 +1019,22 @@ def _longer_titles(text: str, cands: list[Candidate]) -> list[Candidate]:
         and title_ends.get(c.end, c.start) > c.start
         and not any(s < title_ends[c.end] and c.start < e for s, e in named)
         and not gazetteer.post_pattern().search(text, c.start, title_ends[c.end])
+        else c
+        for c in cands
+    ]
+
+
+def _foreign_places(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """A sure tagged place that holds a gazetteer place and otherwise only characters that
+    transliterate foreign names (巴西 + 利亚, 南里奥格朗 + 德州) is a foreign place of its own,
+    not the one inside it: it outranks it."""
+    places = [(c.start, c.end) for c in cands if c.method == "gazetteer"]
+    return [
+        replace(c, priority=LEXICON)
+        if c.method == "tagger" and c.type == "Place" and c.confidence >= SURE
+        and any(c.start <= s and e <= c.end and e - s < c.length
+                and all(ch in TRANSLITERATION for ch in text[c.start : s] + text[e : c.end])
+                for s, e in places)
         else c
         for c in cands
     ]

@@ -105,6 +105,9 @@ _TRANSLIT = (
     "舍什施斯松苏索塔泰坦汤唐特提托图瓦威韦维温沃乌西希锡谢辛休雅亚扬耶伊因英尤约泽扎詹兹佐"
 )
 
+#: Characters that transliterate foreign names (a general list).
+TRANSLITERATION = frozenset(_TRANSLIT)
+
 
 class _ClassTable(dict[int, str]):
     """`str.translate` table: characters it does not list (rare symbols) are class "O"."""

@@ -226,11 +226,13 @@ def test_a_tagged_name_loses_leading_prepositions_and_的_phrases_but_not_a_surn
     from zhkg.tagger import TaggedSpan
 
     text = "在简陋的乡卫生院里"
-    words = {s: (w, e) for w, s, e in segment.words(text)}
-    body = _without_lead(TaggedSpan(1, 8, "GovernmentBody", 0.9), 0, words)
+    body = _without_lead(TaggedSpan(1, 8, "GovernmentBody", 0.9), segment.words(text))
     assert text[body.start : body.end] == "乡卫生院"
+    text = "据新华社报道"
+    body = _without_lead(TaggedSpan(0, 4, "Organization", 0.9), segment.words(text))
+    assert text[body.start : body.end] == "新华社"
     person = TaggedSpan(0, 3, "Person", 0.9)  # 于 is a preposition and a surname
-    assert _without_lead(person, 0, {0: ("于", 1), 1: ("建勇", 3)}) == person
+    assert _without_lead(person, [("于", 0, 1), ("建勇", 1, 3)]) == person
 
 
 def test_kinds_of_firm_are_not_firms() -> None:

@@ -11,7 +11,8 @@ written without 《》 and run together, and company enumerations written withou
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from zhkg import gazetteer, names, segment
@@ -126,7 +127,10 @@ def post_candidates(
     out: list[Candidate] = []
     persons = {(c.start, c.end) for c in tagged if c.type == "Person"}
     person_end = dict(sorted(persons))
-    after = {*bounds, *person_end}
+
+    def after(i: int) -> bool:  # a word or a tagged name starts at i
+        return i in bounds or i in person_end
+
     place_spans = [
         (p.start, p.end, _administrative_end(text, p)) for p in places
         if start <= p.start < end
@@ -152,7 +156,7 @@ def post_candidates(
             rest = gazetteer.post_pattern().fullmatch(text, m.start() + 1, m.end())
             m = rest if rest is not None and rest.end() - rest.start() >= 2 else m
         if m is None or m.end() - m.start() < 2 or (
-                bounds and m.start() not in bounds and m.end() not in after):
+                bounds and m.start() not in bounds and not after(m.end())):
             continue  # 万州 + 长江: a title across two words is none
         post = Candidate(m.start(), m.end(), "Post", "pattern:post-title", 0.85, PATTERN)
         # a bare two-character title (代表, 委员, 主任) is a post only with a holder named after it
@@ -187,7 +191,8 @@ _PERSON_TYPES = ("Person", "Official")
 
 
 def _post_outside_places(
-    m: re.Match[str], text: str, places: Sequence[tuple[int, int, bool]], after: Collection[int]
+    m: re.Match[str], text: str, places: Sequence[tuple[int, int, bool]],
+    after: Callable[[int], bool],
 ) -> re.Match[str] | None:
     """`m` moved out of the place or body it starts inside; None if no title is left. The flag
     of each span says whether its last character is an ending the title may share."""
@@ -198,7 +203,7 @@ def _post_outside_places(
             if rest is not None or not shares:
                 return rest
             shared = gazetteer.post_pattern().fullmatch(text, pe - 1, m.end())
-            return shared if shared is not None and shared.end() in after else None
+            return shared if shared is not None and after(shared.end()) else None
     return m
 
 
@@ -853,11 +858,10 @@ def _tagger_candidates(
              for (s, _), sw in zip(sentences, words, strict=True)]
     tagged, tagged_pd = tagger.tag_domains(texts, local, (DOMAIN_NEWS, DOMAIN_PD))
     freq = segment.tokenizer().FREQ
-    word_ends = {ws: (w, we) for sw in words for w, ws, we in sw}
-    tagged = [[_without_lead(p, s, word_ends) for t in spans for p in _pieces(clean, t, s)]
-              for (s, _), spans in zip(sentences, tagged, strict=True)]
-    tagged_pd = [[_without_lead(p, s, word_ends) for t in spans for p in _pieces(clean, t, s)]
-                 for (s, _), spans in zip(sentences, tagged_pd, strict=True)]
+    tagged = [[_without_lead(p, ws) for t in spans for p in _pieces(clean, t, s)]
+              for (s, _), ws, spans in zip(sentences, local, tagged, strict=True)]
+    tagged_pd = [[_without_lead(p, ws) for t in spans for p in _pieces(clean, t, s)]
+                 for (s, _), ws, spans in zip(sentences, local, tagged_pd, strict=True)]
     out = [_kept(text, s, spans, freq) for (s, _), spans in zip(sentences, tagged, strict=True)]
     # People's Daily's convention marks every place and organisation named (CLUENER's, the news
     # domain, mostly only addresses and some bodies): its reading fills in where the news reading
@@ -904,20 +908,21 @@ def _pieces(text: str, t: TaggedSpan, s: int) -> list[TaggedSpan]:
     return [replace(t, start=a - s, end=b - s) for a, b in spans if b > a]
 
 
-def _without_lead(t: TaggedSpan, s: int, word_ends: dict[int, tuple[str, int]]) -> TaggedSpan:
+def _without_lead(t: TaggedSpan, words: Sequence[tuple[str, int, int]]) -> TaggedSpan:
     """A tagged name less the prepositions and conjunctions it starts with, and less all up to
-    a 的 inside it (与 + 某某公司, 简陋的 + 乡卫生院): jieba's words tell where they end. `s` is
-    the sentence's offset in the document, `word_ends` maps a word's start to it and its end."""
+    a 的 inside it (与 + 某某公司, 简陋的 + 乡卫生院): jieba's `words` of its sentence (offsets
+    in the sentence, as `t`'s) tell where they end."""
     if t.type == "Person":
         return t  # 于, 向, 但 are surnames too
-    start, end = t.start + s, t.end + s
     tags = segment.dictionary_tags()
-    pos, cut = start, start
-    while pos < end and (found := word_ends.get(pos)) is not None and found[1] < end:
-        word, pos = found
-        if word == "的" or (pos - len(word) == cut and tags.get(word) in ("p", "c")):
+    i = bisect_left(words, t.start, key=lambda w: w[1])
+    pos = cut = t.start
+    while i < len(words) and words[i][1] == pos and words[i][2] < t.end:
+        word, start, pos = words[i]
+        if word == "的" or (start == cut and tags.get(word) in ("p", "c")):
             cut = pos
-    return t if cut == start else replace(t, start=cut - s)
+        i += 1
+    return t if cut == t.start else replace(t, start=cut)
 
 
 #: Types read in People's Daily's convention too (places and organisations; its persons cost

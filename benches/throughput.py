@@ -15,8 +15,9 @@ Printed:
 * the build (`zhkg.pipeline.build`, in a child process so its memory is its own): wall seconds by
   step, characters/s end to end (all steps) and for the extract-and-load step, the same per core
   (divided by --jobs), characters per CPU-second (user+system of the build and its workers, which
-  other load on the machine does not inflate), and the ratio build time / jieba time on the same
-  text (per core: build wall x jobs / jieba wall);
+  other load on the machine does not inflate), the CPU seconds of each step (`BuildReport.
+  cpu_seconds`) and each as a multiple of jieba's time, and the ratio build time / jieba time on
+  the same text (per core: build wall x jobs / jieba wall);
 * peak RSS of the build process and of its largest worker;
 * store load: the build's article graphs loaded into a fresh store through
   `Store.replace_articles` (the build's path): triples/s;
@@ -128,7 +129,8 @@ wall = time.perf_counter() - t0
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
-    "wall": wall, "seconds": report.seconds, "jobs": report.jobs,
+    "wall": wall, "seconds": report.seconds, "cpu_seconds": report.cpu_seconds,
+    "jobs": report.jobs,
     "articles": report.articles_loaded,
     "chars": report.characters, "triples": report.triples, "quads": report.quads,
     "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
@@ -261,7 +263,9 @@ def main() -> None:
               f"{chars / wall / jobs:,.0f} per core; "
               f"extract+load step: {chars / extract:,.0f} characters/s, "
               f"{chars / extract / jobs:,.0f} per core")
-        print(f"  CPU: {cpu:.1f} s, {chars / cpu:,.0f} characters per CPU-second")
+        print(f"  CPU: {cpu:.1f} s, {chars / cpu:,.0f} characters per CPU-second; by step, as "
+              "jieba.lcut times: " + ", ".join(f"{k} {v:.1f} s ({v / jsecs:.2f})"
+                                              for k, v in b["cpu_seconds"].items()))
         print(f"  build time / jieba.lcut time (per core): {wall * jobs / jsecs:.2f} end to end, "
               f"{extract * jobs / jsecs:.2f} extract+load; by CPU time: {cpu / jsecs:.2f}")
         print(f"  peak RSS: build process {b['rss_main_mb']:,.0f} MB, "

@@ -66,6 +66,10 @@ def test_build_writes_every_output(built: Path) -> None:
     meta = json.loads((built / "build.json").read_text(encoding="utf-8"))
     assert meta["articles_loaded"] == 2
     assert meta["input_errors"] == []
+    # wall and CPU seconds of the same steps; extraction and loading take CPU time
+    assert meta["cpu_seconds"].keys() == meta["seconds"].keys()
+    assert meta["cpu_seconds"]["extract_and_load"] > 0
+    assert meta["cpu_seconds"]["total"] >= meta["cpu_seconds"]["extract_and_load"]
 
 
 def test_build_is_deterministic(built: Path, tmp_path: Path) -> None:

@@ -860,7 +860,8 @@ def _tagger_candidates(
     freq = segment.tokenizer().FREQ
     tagged = [[_without_lead(p, ws) for t in spans for p in _pieces(clean, t, s)]
               for (s, _), ws, spans in zip(sentences, local, tagged, strict=True)]
-    tagged_pd = [[_without_lead(p, ws) for t in spans for p in _pieces(clean, t, s)]
+    tagged_pd = [[_without_lead(p, ws) for t in spans
+                  if t.type in PD_TYPES and t.confidence >= PD_SURE for p in _pieces(clean, t, s)]
                  for (s, _), ws, spans in zip(sentences, local, tagged_pd, strict=True)]
     out = [_kept(text, s, spans, freq) for (s, _), spans in zip(sentences, tagged, strict=True)]
     # People's Daily's convention marks every place and organisation named (CLUENER's, the news
@@ -869,8 +870,7 @@ def _tagger_candidates(
     for (s, _), spans, cands in zip(sentences, tagged_pd, out, strict=True):
         for t in spans:
             start, end = t.start + s, t.end + s
-            if (t.type not in PD_TYPES or t.confidence < PD_SURE
-                    or any(c.start < end and start < c.end for c in cands)):
+            if any(c.start < end and start < c.end for c in cands):
                 continue
             type_, key = t.type, None
             if end - start == 1:  # 中美, 京津冀: only a known abbreviation, as its place

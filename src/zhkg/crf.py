@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -37,15 +37,14 @@ def _read_model(model: bytes) -> tuple[list[str], list[str], np.ndarray, np.ndar
     and rounds the weights. The header gives the offsets of the label and attribute string tables
     (CQDB chunks, whose backward array lists each string's record by id) and of the FEAT chunk,
     every feature as (type, source, destination, weight): type 0 is an attribute's weight for a
-    label, type 1 a transition's. State weights get one row per attribute plus a zero row, which
-    the id -1 (an attribute the model never saw) indexes."""
+    label, type 1 a transition's. State weights get one row per attribute."""
     header = struct.unpack_from("<4sI4sIIIIIIIII", model, 0)
     magic, _, kind, _, _, n_labels, n_attrs, off_features, off_labels, off_attrs = header[:10]
     if magic != b"lCRF" or kind != b"FOMC":
         raise ValueError("not a crfsuite CRF1d model")
     labels = _strings(model, off_labels, n_labels)
     attrs = _strings(model, off_attrs, n_attrs)
-    state = np.zeros((n_attrs + 1, n_labels), dtype=np.float64)
+    state = np.zeros((n_attrs, n_labels), dtype=np.float64)
     transitions = np.zeros((n_labels, n_labels), dtype=np.float64)
     chunk, _, count = struct.unpack_from("<4sII", model, off_features)
     if chunk != b"FEAT":
@@ -143,13 +142,27 @@ class CompiledModel:
         return Prepared(padded, self.class_table[padded], starts,
                         np.array(flat, dtype=np.int64).reshape(-1, 5))
 
-    def features(self, prepared: Prepared, domain: str, copies: bool = False) -> np.ndarray:
-        """The attribute ids of every character of every prepared text, a row a character, texts
-        one after another (text k's rows start at `prepared.starts[k]`)."""
+    def states(self, prepared: Prepared, domain: str, copies: bool = False) -> np.ndarray:
+        """The state weights of every label at every character of every prepared text, a row a
+        character, texts one after another (text k's rows start at `prepared.starts[k]`): the
+        sum of the weights of the character's attributes, added in crfsuite's attribute order.
+
+        The shared attributes are the same in every domain but for the domain's own: their sum
+        is taken once per prepared texts, and each domain adds its own and its copies to it."""
         p = prepared
-        parts = [f.ids(p.padded, p.classes, p.starts, p.words)
-                 for f in self.featurizers(domain, copies)]
-        return parts[0] if len(parts) == 1 else np.hstack(parts)
+        shared, *rest = self.featurizers(domain, copies)
+        base = p.shared_states.get(id(self))
+        if base is None:
+            ids = shared.ids(p.padded, p.classes, p.starts, p.words)
+            base = np.zeros((len(ids), self.weights.shape[1]))
+            _accumulate(base, ids[:, :-1], self.weights)  # all but the domain's column
+            p.shared_states[id(self)] = base
+        state: np.ndarray = base.copy()
+        if shared.domain_id >= 0:
+            state += self.weights[shared.domain_id]
+        for f in rest:
+            _accumulate(state, f.ids(p.padded, p.classes, p.starts, p.words), self.weights)
+        return state
 
 
 @dataclass(frozen=True)
@@ -160,6 +173,8 @@ class Prepared:
     classes: np.ndarray
     starts: np.ndarray
     words: np.ndarray
+    #: The shared attributes' state weights, by model (`CompiledModel.states` fills it).
+    shared_states: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class Featurizer:
@@ -309,26 +324,32 @@ def _featurize(padded: np.ndarray, classes: np.ndarray, starts: np.ndarray, offs
     return ids
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def decode(ids: np.ndarray, starts: np.ndarray, weights: np.ndarray, trans: np.ndarray,
-           outside: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Viterbi labels of each sequence and the marginal probability of each chosen label.
-
-    Sequences are rows starts[k]:starts[k+1] of `ids` (attribute ids, -1 for none). The same
-    recurrences as crfsuite's (first-order, no start or end weights; the first best label wins a
-    tie); marginals by scaled forward-backward, skipped (left 0) for a sequence labelled all
-    `outside` (O): only spans' marginals are read."""
+@numba.njit(cache=True, nogil=True)
+def _accumulate(state: np.ndarray, ids: np.ndarray,
+                weights: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Add to each row of `state` the weights of that row's attribute ids (-1: none), in column
+    order."""
     n, n_feat = ids.shape
-    n_labels = trans.shape[0]
-    state = np.zeros((n, n_labels))
-    zero_row = weights.shape[0] - 1
+    n_labels = state.shape[1]
     for i in range(n):
         for f in range(n_feat):
             a = ids[i, f]
-            if a < 0:
-                a = zero_row
-            for lab in range(n_labels):
-                state[i, lab] += weights[a, lab]
+            if a >= 0:
+                for lab in range(n_labels):
+                    state[i, lab] += weights[a, lab]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def decode(state: np.ndarray, starts: np.ndarray, trans: np.ndarray,
+           outside: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Viterbi labels of each sequence and the marginal probability of each chosen label.
+
+    Sequences are rows starts[k]:starts[k+1] of `state` (`CompiledModel.states`). The same
+    recurrences as crfsuite's (first-order, no start or end weights; the first best label wins a
+    tie); marginals by scaled forward-backward, skipped (left 0) for a sequence labelled all
+    `outside` (O): only spans' marginals are read."""
+    n = state.shape[0]
+    n_labels = trans.shape[0]
     labels = np.zeros(n, dtype=np.int32)
     probs = np.zeros(n)
     exp_trans = np.exp(trans)

@@ -403,9 +403,8 @@ class Tagger:
         starts = prepared.starts
         outside = compiled.labels.index("O")
         for domain, out in zip(domains, results, strict=True):
-            ids = compiled.features(prepared, domain, copies=domain == DOMAIN_PD)
-            labels, probs = crf.decode(ids, starts, compiled.weights, compiled.transitions,
-                                       outside)
+            state = compiled.states(prepared, domain, copies=domain == DOMAIN_PD)
+            labels, probs = crf.decode(state, starts, compiled.transitions, outside)
             for seq, s, e, ty, conf in crf.spans(labels, probs, starts, compiled.head,
                                                  compiled.type).tolist():
                 k, offset = owners[int(seq)]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numba
 import numpy as np
@@ -88,7 +89,8 @@ PLACES = "BMES"
 
 class CompiledModel:
     """A crfsuite model's weights as arrays (state weights per attribute, transitions, labels),
-    and a `Featurizer` per domain that turns text into attribute ids."""
+    and the `Featurizer`s that turn text into attribute ids: the shared attributes, and their
+    `~` copies (`zhkg.tagger.features`' People's Daily domain)."""
 
     def __init__(self, model: bytes, classes: dict[int, str], word_kinds: Sequence[str],
                  word_tags: Sequence[str]) -> None:
@@ -110,18 +112,14 @@ class CompiledModel:
         self.word_kinds, self.word_tags = list(word_kinds), list(word_tags)
         self.kinds = {k: i for i, k in enumerate(word_kinds)}
         self.tags = {t: i for i, t in enumerate(word_tags)}
-        self._featurizers: dict[str, list[Featurizer]] = {}
 
-    def featurizers(self, domain: str, copies: bool) -> list[Featurizer]:
-        """The featurizers of a domain: the shared attributes with the domain's own attribute
-        and, with `copies` (`zhkg.tagger.features`' People's Daily domain), the `~` copies."""
-        key = domain + ("~" if copies else "")
-        if key not in self._featurizers:
-            parts = [Featurizer(self, "", domain)]
-            if copies:
-                parts.append(Featurizer(self, "~", None))
-            self._featurizers[key] = parts
-        return self._featurizers[key]
+    @cached_property
+    def shared(self) -> Featurizer:
+        return Featurizer(self, "")
+
+    @cached_property
+    def copies(self) -> Featurizer:
+        return Featurizer(self, "~")
 
     def prepare(self, texts: Sequence[str],
                 words: Sequence[Sequence[tuple[int, int, int, int]]]) -> Prepared:
@@ -142,27 +140,32 @@ class CompiledModel:
         return Prepared(padded, self.class_table[padded], starts,
                         np.array(flat, dtype=np.int64).reshape(-1, 5))
 
-    def states(self, prepared: Prepared, domain: str, copies: bool = False) -> np.ndarray:
-        """The state weights of every label at every character of every prepared text, a row a
-        character, texts one after another (text k's rows start at `prepared.starts[k]`): the
-        sum of the weights of the character's attributes, added in crfsuite's attribute order.
+    def states(self, prepared: Prepared,
+               domains: Sequence[tuple[str, bool]]) -> list[np.ndarray]:
+        """For each (domain, with copies) of `domains`, the state weights of every label at
+        every character of every prepared text, a row a character, texts one after another
+        (text k's rows start at `prepared.starts[k]`): the sum of the weights of the character's
+        attributes, added in crfsuite's attribute order (the shared ones, the domain's own, the
+        `~` copies).
 
-        The shared attributes are the same in every domain but for the domain's own: their sum
-        is taken once per prepared texts, and each domain adds its own and its copies to it."""
+        The shared attributes are the same in every domain: they are looked up and summed once,
+        and each domain adds its own attribute and, if it has them, the copies."""
         p = prepared
-        shared, *rest = self.featurizers(domain, copies)
-        base = p.shared_states.get(id(self))
-        if base is None:
-            ids = shared.ids(p.padded, p.classes, p.starts, p.words)
-            base = np.zeros((len(ids), self.weights.shape[1]))
-            _accumulate(base, ids[:, :-1], self.weights)  # all but the domain's column
-            p.shared_states[id(self)] = base
-        state: np.ndarray = base.copy()
-        if shared.domain_id >= 0:
-            state += self.weights[shared.domain_id]
-        for f in rest:
-            _accumulate(state, f.ids(p.padded, p.classes, p.starts, p.words), self.weights)
-        return state
+        base = np.zeros((int(p.starts[-1]), self.weights.shape[1]))  # a row a character
+        _accumulate(base, self.shared.ids(p), self.weights)
+        copied: np.ndarray | None = None
+        out: list[np.ndarray] = []
+        for domain, copies in domains:
+            state = base.copy()
+            own = self.attr_ids.get("D" + domain)
+            if own is not None:
+                state += self.weights[own]
+            if copies:
+                if copied is None:
+                    copied = self.copies.ids(p)
+                _accumulate(state, copied, self.weights)
+            out.append(state)
+        return out
 
 
 @dataclass(frozen=True)
@@ -173,15 +176,13 @@ class Prepared:
     classes: np.ndarray
     starts: np.ndarray
     words: np.ndarray
-    #: The shared attributes' state weights, by model (`CompiledModel.states` fills it).
-    shared_states: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class Featurizer:
     """One family of a model's attributes (the shared ones, or the `~` copies) as integer-keyed
     hash tables: the character columns' packed keys, and the word columns' small tables."""
 
-    def __init__(self, model: CompiledModel, copy: str, domain: str | None) -> None:
+    def __init__(self, model: CompiledModel, copy: str) -> None:
         attr_ids = model.attr_ids
 
         def attr(name: str) -> int:
@@ -239,14 +240,14 @@ class Featurizer:
         self.prev_ids = np.array([attr("t" + k) for k in kinds], dtype=np.int32)
         self.word_defaults = np.array([attr("wS"), attr("pX"), attr("s-"), attr("t-")],
                                       dtype=np.int32)
-        self.domain_id = attr_ids.get("D" + domain, -1) if domain else -1
 
-    def ids(self, padded: np.ndarray, classes: np.ndarray, starts: np.ndarray,
-            words: np.ndarray) -> np.ndarray:
-        return _featurize(padded, classes, starts, self.offsets, self.counts, self.bits,
+    def ids(self, p: Prepared) -> np.ndarray:
+        """This family's attribute ids of every prepared character, a row a character (-1:
+        none)."""
+        return _featurize(p.padded, p.classes, p.starts, self.offsets, self.counts, self.bits,
                           self.class_column, self.table_keys, self.table_cols, self.table_ids,
-                          words, self.shape_ids, self.tag_ids, self.kind_ids, self.prev_ids,
-                          self.word_defaults, self.domain_id)
+                          p.words, self.shape_ids, self.tag_ids, self.kind_ids, self.prev_ids,
+                          self.word_defaults)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -273,11 +274,11 @@ def _featurize(padded: np.ndarray, classes: np.ndarray, starts: np.ndarray, offs
                counts: np.ndarray, bits: np.ndarray, class_column: int, tkeys: np.ndarray,
                tcols: np.ndarray, tids: np.ndarray, words: np.ndarray, shape_ids: np.ndarray,
                tag_ids: np.ndarray, kind_ids: np.ndarray, prev_ids: np.ndarray,
-               defaults: np.ndarray, domain_id: int) -> np.ndarray:  # pragma: no cover
+               defaults: np.ndarray) -> np.ndarray:  # pragma: no cover
     n_text = len(starts) - 1
     n = starts[n_text]
     n_char = len(counts)
-    ids = np.empty((n, n_char + 5), dtype=np.int32)
+    ids = np.empty((n, n_char + 4), dtype=np.int32)
     mask = len(tkeys) - 1
     for k in range(n_text):
         for r in range(starts[k], starts[k + 1]):
@@ -300,7 +301,6 @@ def _featurize(padded: np.ndarray, classes: np.ndarray, starts: np.ndarray, offs
                 ids[r, c] = found
             for d in range(4):
                 ids[r, n_char + d] = defaults[d]
-            ids[r, n_char + 4] = domain_id
     last_kind = -1
     for w in range(len(words)):
         s, e, kind, tag, first = words[w, 0], words[w, 1], words[w, 2], words[w, 3], words[w, 4]

@@ -103,8 +103,12 @@ def byline_candidates(text: str) -> list[Candidate]:
 def _starts_with_particle(text: str, pos: int) -> bool:
     """Whether jieba reads a preposition or a conjunction on its own at `pos` (向, 和, 从)."""
     first = next(iter(segment.words(text[pos : pos + 8])), None)
-    return (first is not None and len(first[0]) == 1
-            and segment.dictionary_tags().get(first[0]) in ("p", "c"))
+    return first is not None and len(first[0]) == 1 and _particle(first[0])
+
+
+def _particle(word: str) -> bool:
+    """A preposition or a conjunction in jieba's dictionary (据, 向, 和, 与)."""
+    return segment.dictionary_tags().get(word) in ("p", "c")
 
 
 # -- posts and the officials who hold them -----------------------------------------------------
@@ -138,7 +142,7 @@ def post_candidates(
     non_person = [(c.start, c.end) for c in tagged if c.type != "Person"]
     # 某国外交部 + 发言人, 某公司 + 总经理: a title does not start inside a tagged organisation
     # (a party committee's 委 stays a scope: 某市委 + 书记 is 市委书记)
-    bodies = [(c.start, c.end, text[c.end - 1] in "省市县区州") for c in tagged
+    bodies = [(c.start, c.end, text[c.end - 1] in _ADMIN_ENDS) for c in tagged
               if c.type in _BODY_TYPES and text[c.end - 1] != "委" and start <= c.start < end]
     freq = segment.tokenizer().FREQ
     for found in gazetteer.post_pattern().finditer(text, start, end):
@@ -184,8 +188,10 @@ def post_candidates(
 
 
 _FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
-_SCOPE_ENDS = "省市县区州镇乡"
-_REPEATED_SCOPE = re.compile(r"([省市县区州镇乡])[副正常务代理]*\1")
+#: Administrative endings a place shares with a title or a body after it (大连市 + 市长).
+_ADMIN_ENDS = "省市县区州"
+_SCOPE_ENDS = _ADMIN_ENDS + "镇乡"
+_REPEATED_SCOPE = re.compile(f"([{_SCOPE_ENDS}])[副正常务代理]*\\1")
 _BODY_TYPES = ("Company", "GovernmentBody", "Organization")
 _PERSON_TYPES = ("Person", "Official")
 
@@ -211,7 +217,7 @@ def _administrative_end(text: str, place: Candidate) -> bool:
     """Whether the place name ends with its administrative ending (大连市, not 万州): the name
     without it still names the same place."""
     name = text[place.start : place.end]
-    return name[-1] in "省市县区州" and any(
+    return name[-1] in _ADMIN_ENDS and any(
         p.key == place.key for p in gazetteer.places_named(name[:-1]))
 
 
@@ -694,7 +700,7 @@ def local_body_candidates(
     某省人民政府, 某市财政局), ending where a word ends."""
     out: list[Candidate] = []
     for p in places:
-        m = _LOCAL_BODY.match(text, p.end - 1 if text[p.end - 1] in "省市县区州" else p.end)
+        m = _LOCAL_BODY.match(text, p.end - 1 if text[p.end - 1] in _ADMIN_ENDS else p.end)
         if not m or m.end() not in bounds:
             continue
         # 某市 + 市委 share the 市: "某市委"
@@ -893,11 +899,9 @@ def _pieces(text: str, t: TaggedSpan, s: int) -> list[TaggedSpan]:
     """A tagged name without the brackets, quotes and dots at its edges (【某某】, 某某·); a
     tagged person with a bracket inside is the names on either side (某某(某某))."""
     start, end = t.start + s, t.end + s
-    while start < end and text[start] in _EDGE and _PAIR.get(text[start], "\n") not in text[
-            start + 1 : end]:
+    while start < end and _loose(text[start], text[start + 1 : end]):
         start += 1
-    while end > start and text[end - 1] in _EDGE and _PAIR.get(text[end - 1], "\n") not in text[
-            start : end - 1]:
+    while end > start and _loose(text[end - 1], text[start : end - 1]):
         end -= 1
     spans = [(start, end)]
     if t.type == "Person" and _BRACKETS.search(text, start, end):
@@ -908,18 +912,23 @@ def _pieces(text: str, t: TaggedSpan, s: int) -> list[TaggedSpan]:
     return [replace(t, start=a - s, end=b - s) for a, b in spans if b > a]
 
 
+def _loose(ch: str, rest: str) -> bool:
+    """An edge character to drop: a bracket or quote whose partner is not in the rest of the
+    name, or another mark (·, a comma)."""
+    return ch in _EDGE and (ch not in _PAIR or _PAIR[ch] not in rest)
+
+
 def _without_lead(t: TaggedSpan, words: Sequence[tuple[str, int, int]]) -> TaggedSpan:
     """A tagged name less the prepositions and conjunctions it starts with, and less all up to
     a 的 inside it (与 + 某某公司, 简陋的 + 乡卫生院): jieba's `words` of its sentence (offsets
     in the sentence, as `t`'s) tell where they end."""
     if t.type == "Person":
         return t  # 于, 向, 但 are surnames too
-    tags = segment.dictionary_tags()
     i = bisect_left(words, t.start, key=lambda w: w[1])
     pos = cut = t.start
     while i < len(words) and words[i][1] == pos and words[i][2] < t.end:
         word, start, pos = words[i]
-        if word == "的" or (start == cut and tags.get(word) in ("p", "c")):
+        if word == "的" or (start == cut and _particle(word)):
             cut = pos
         i += 1
     return t if cut == t.start else replace(t, start=cut)
@@ -1128,7 +1137,7 @@ def _trim_places(text: str, cands: list[Candidate]) -> list[Candidate]:
     }
     out: list[Candidate] = []
     for c in cands:
-        if c.method == "gazetteer" and c.end - 1 in starts and text[c.end - 1] in "省市县区州":
+        if c.method == "gazetteer" and c.end - 1 in starts and text[c.end - 1] in _ADMIN_ENDS:
             c = replace(c, end=c.end - 1)
         out.append(c)
     return out

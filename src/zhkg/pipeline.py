@@ -219,7 +219,7 @@ def build(
         if on_error is not None:
             on_error(exc)
 
-    t0, c0 = time.perf_counter(), _cpu()
+    marks = [(time.perf_counter(), _cpu())]  # wall and CPU seconds at each step's end
     with contextlib.ExitStack() as cleanup, Store.open(out / "store") as store:
         known = store.article_hashes()
         # The exports read this run's article graphs back from a spool beside the output rather
@@ -271,38 +271,44 @@ def build(
             for results in _pipelined(eng, _batched(todo(), BATCH)):
                 load(results)
             loaded(last=True)
-        t1, c1 = time.perf_counter(), _cpu()
+        marks.append((time.perf_counter(), _cpu()))
         store.refresh_entities(resolve.canonical_name, gazetteer)
-        t2, c2 = time.perf_counter(), _cpu()
+        marks.append((time.perf_counter(), _cpu()))
         drawing = None
         if page and report.jobs > 1:
             # The page is drawn (rdflib, networkx, pyvis: Python, one core) in another process
             # while this one writes the exports; only the selection reads the store.
             drawing = _PageDrawing(page_nquads(store, max_nodes=max_nodes), out / "graph.html",
                                    max_nodes)
-        t_selected, c_selected = time.perf_counter(), _cpu()
+        marks.append((time.perf_counter(), _cpu()))
         if exports:
             summary = write_exports(store, out, jobs=report.jobs, spool=spool)
             report.triples, report.quads = summary.triples, summary.quads
         else:
             report.quads = store.count() - store.count(str(_meta_graph()))
-        t3, c3 = time.perf_counter(), _cpu()
+        marks.append((time.perf_counter(), _cpu()))
         if drawing is not None:
             drawing.wait()
         elif page:
             write_page_from_store(store, out / "graph.html", max_nodes=max_nodes)
-    t4, c4 = time.perf_counter(), _cpu()
-    # With the page drawn alongside, `page` is its selection plus the wait after the exports.
-    report.seconds = {"extract_and_load": round(t1 - t0, 3), "entities": round(t2 - t1, 3),
-                      "exports": round(t3 - t_selected, 3),
-                      "page": round(t4 - t3 + t_selected - t2, 3), "total": round(t4 - t0, 3)}
-    report.cpu_seconds = {"extract_and_load": round(c1 - c0, 3), "entities": round(c2 - c1, 3),
-                          "exports": round(c3 - c_selected, 3),
-                          "page": round(c4 - c3 + c_selected - c2, 3), "total": round(c4 - c0, 3)}
+    marks.append((time.perf_counter(), _cpu()))
+    report.seconds = _steps([wall for wall, _ in marks])
+    report.cpu_seconds = _steps([cpu for _, cpu in marks])
     meta = {**asdict(report), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "chars_per_second": round(report.characters / max(t1 - t0, 1e-9))}
+            "chars_per_second": round(report.characters
+                                      / max(report.seconds["extract_and_load"], 1e-9))}
     atomic_write_text(out / "build.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     return report
+
+
+def _steps(marks: Sequence[float]) -> dict[str, float]:
+    """Seconds of each step from the clock at the start and at the end of each: extract and
+    load, entities, the page's selection, exports, the page's drawing. With the page drawn
+    alongside, `page` is its selection plus the wait after the exports."""
+    start, loaded, refreshed, selected, exported, end = marks
+    return {"extract_and_load": round(loaded - start, 3), "entities": round(refreshed - loaded, 3),
+            "exports": round(exported - selected, 3),
+            "page": round(end - exported + selected - refreshed, 3), "total": round(end - start, 3)}
 
 
 def _cpu() -> float:

@@ -402,8 +402,8 @@ class Tagger:
         prepared = compiled.prepare(chunks, coded)
         starts = prepared.starts
         outside = compiled.labels.index("O")
-        for domain, out in zip(domains, results, strict=True):
-            state = compiled.states(prepared, domain, copies=domain == DOMAIN_PD)
+        states = compiled.states(prepared, [(d, d == DOMAIN_PD) for d in domains])
+        for state, out in zip(states, results, strict=True):
             labels, probs = crf.decode(state, starts, compiled.transitions, outside)
             for seq, s, e, ty, conf in crf.spans(labels, probs, starts, compiled.head,
                                                  compiled.type).tolist():

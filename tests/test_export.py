@@ -273,3 +273,21 @@ def test_a_build_exports_its_spooled_graphs_as_the_store_would(tmp_path: Path) -
     quads = (out / "graph.nq").read_text(encoding="utf-8")
     assert '\\t\\"\\\\é\u2028 ' in quads  # escaped as Oxigraph escapes them
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_work_folders_of_killed_exports_are_removed_by_the_next(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from zhkg.export import _remove_stale_work
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = tmp_path / f".export-{gone.stdout.strip()}-abc"  # its process has ended
+    older = tmp_path / ".export-k2j3x_9q"  # named before the process id was in the name
+    live = tmp_path / f".export-{os.getpid()}-def"  # an export at work
+    for folder in (dead, older, live):
+        folder.mkdir()
+        (folder / "nt-00000").write_bytes(b"x")
+    _remove_stale_work(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -191,3 +194,67 @@ def test_bad_endpoint_and_missing_store(store: Path, tmp_path: Path) -> None:
         push(store, "ftp://127.0.0.1/store")
     with pytest.raises(StoreError, match="no store"):
         push(tmp_path / "nothing", "http://127.0.0.1:1/store")
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """A loopback server that reads a request, then answers one byte every 0.3 s for 20 s: no
+    read waits long, so only a bound on the whole request stops a client."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                data = b""
+                with contextlib.suppress(OSError):
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    found = re.search(rb"(?i)content-length: *(\d+)", head)
+                    length = int(found[1]) if found else 0
+                    while len(body) < length:
+                        body += conn.recv(65536)
+                    end = time.monotonic() + 20
+                    for byte in b"HTTP/1.1 204 No Content\r\n" * 100:
+                        if stop.is_set() or time.monotonic() > end:
+                            break
+                        conn.sendall(bytes([byte]))
+                        time.sleep(0.3)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/store"
+    finally:
+        stop.set()
+        thread.join(30)
+        listener.close()
+
+
+def test_timeout_bounds_each_whole_request(store: Path, dripping: str) -> None:
+    """Issue 13: `--timeout` bounded each read, so a server dripping a byte at a time held a
+    push for ever."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            push(store, dripping, timeout=1.0)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(15)
+    assert not worker.is_alive(), "push still waiting after 15 s with --timeout 1"
+    assert time.monotonic() - started < 5
+    (error,) = outcome
+    assert isinstance(error, StoreError) and "no answer within 1 s" in str(error)

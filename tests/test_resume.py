@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -166,3 +167,68 @@ def test_build_killed_with_sigkill_then_rerun_gives_the_same_graph(
     assert report.articles_loaded + report.articles_skipped_unchanged == report.articles_read
     assert (out / "graph.nt").read_bytes() == (uninterrupted / "graph.nt").read_bytes()
     assert not list(out.glob(".spool-*"))  # cleared by the next build
+
+
+# The child starts an update build (every article changed) and stops inside the store's load of
+# its first chunk: the old graphs are out and the new ones not yet in. The parent kills it there.
+UPDATE_CHILD = """
+import sys, time
+from zhkg import pipeline
+from zhkg.store import Store
+pipeline.BATCH = int(sys.argv[3])
+
+def stalled(self, data, ids):
+    print("loading", len(ids), flush=True)
+    time.sleep(120)
+
+Store._load_chunk = stalled
+pipeline.build([sys.argv[1]], sys.argv[2], jobs=1, page=False)
+print("finished", flush=True)
+"""
+
+
+def test_update_killed_while_loading_then_rebuilding_the_original_restores_it(
+        corpus: Path, uninterrupted: Path, tmp_path: Path) -> None:
+    """Issue 13: an update killed between dropping the old graphs and loading the new ones left
+    the old hashes behind, so rebuilding the original corpus took those articles as unchanged
+    ("0 built") and their graphs were lost for good."""
+    out = tmp_path / "out"
+    shutil.copytree(uninterrupted, out)
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    for path in sorted(corpus.iterdir()):
+        text = path.read_text(encoding="utf-8")
+        (changed / path.name).write_text(text.rstrip("\n") + "会议还研究了其他事项。\n",
+                                         encoding="utf-8")
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", UPDATE_CHILD, str(changed), str(out), str(SMALL_BATCH)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        if not line.startswith("loading"):
+            pytest.fail(f"the child did not reach the load: {line!r} "
+                        f"{child.stderr.read() if child.stderr else ''}")
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+    with Store.open(out / "store", read_only=True) as store:
+        hashes, ids = store.article_hashes(), set(store.article_ids())
+    assert set(hashes) <= ids  # no hash without its graph
+    dropped = len(list(corpus.iterdir())) - len(ids)
+    assert dropped > 0  # the kill came inside the window
+
+    report = pipeline.build([corpus], out, jobs=1, page=False)
+    assert report.ok
+    assert report.articles_loaded == dropped
+    assert (out / "graph.nt").read_bytes() == (uninterrupted / "graph.nt").read_bytes()

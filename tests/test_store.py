@@ -76,12 +76,44 @@ def test_loading_in_threads_without_waiting(tmp_path: Path,
         assert st.article_hashes()["d3"] == "new"
 
 
-def test_a_chunk_that_fails_to_load_raises_on_drain(tmp_path: Path) -> None:
+def test_an_article_that_fails_to_load_is_named_and_the_rest_of_its_chunk_loads(
+        tmp_path: Path) -> None:
+    # The bad article comes after good lines of its own graph, so part of it may be in the
+    # store when the chunk's load fails: it must not stay.
+    bad = _article("bad") + "<https://w3id.org/zhkg/id/x> <p> <not n-quads\n"
+    items = [("a", "h", _article("a")), ("bad", "h", bad), ("b", "h", _article("b"))]
     with Store.open(tmp_path / "store") as st:
-        st.replace_articles([("bad", "h", "<not n-quads\n")], wait=False)
-        with pytest.raises(StoreError, match="cannot load"):
-            st.drain()
-        assert st.article_hashes() == {}  # no hash for what did not load
+        st.replace_articles(items, wait=False)
+        (failure,) = st.drain()
+        assert failure.doc_id == "bad" and "does not load" in failure.reason
+        assert st.article_hashes() == {"a": "h", "b": "h"}  # no hash for what did not load
+        assert st.article_ids() == ["a", "b"]  # and no part of its graph
+        assert st.count() == 2 * (len(rdf.article_graph(*sample("a"))) + 1)
+        assert st.drain() == []  # each failure is reported once
+        with pytest.raises(StoreError, match="cannot load articles: bad: its graph does not"):
+            st.replace_articles([("bad", "h", bad)])  # waiting: raised
+
+
+def test_a_graph_is_never_kept_with_the_hash_of_another_content(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """While an article's new graph loads, its old hash is gone: interrupted there, a resumed
+    build of the old content loads it again instead of taking it as unchanged (issue 13)."""
+    with Store.open(tmp_path / "store") as st:
+        st.replace_articles([("a", "old", _article("a")), ("b", "old", _article("b"))])
+        seen = {}
+
+        def interrupted(self: Store, data: bytes, ids: object) -> list[object]:
+            seen["hashes"] = st.article_hashes()
+            seen["ids"] = st.article_ids()
+            raise KeyboardInterrupt  # stands for a kill before the new graph is in
+
+        monkeypatch.setattr(Store, "_load_chunk", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            st.replace_articles([("a", "new", rdf.article_nquads(
+                Extraction(Document("a", "短文"), (), ()), {}))])
+        assert seen == {"hashes": {"b": "old"}, "ids": ["b"]}
+        assert st.article_hashes() == {"b": "old"}
 
 
 def test_remove_article(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The command line: parse arguments, call the library, turn errors into messages.
 
-Exit status: 0 everything processed; 1 some inputs were skipped (the rest written) or the
-command failed; 2 usage error (click's own). Library errors (`ZhkgError`) print one line on
+Exit status: 0 everything processed; 1 some inputs or articles were skipped (the rest written) or
+the command failed; 2 usage error (click's own); 128 + the signal's number after Ctrl-C or
+SIGTERM (130, 143), which stop a command cleanly. Library errors (`ZhkgError`) print one line on
 stderr; any other exception is a bug and shows its traceback only with `--debug`.
 """
 
@@ -13,7 +14,8 @@ from typing import Any
 
 import click
 
-from zhkg.errors import ZhkgError
+from zhkg.children import on_sigterm
+from zhkg.errors import Interrupted, ZhkgError, shown
 
 EXIT_SKIPPED = 1
 
@@ -30,9 +32,15 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (see `main`)
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(128 + exc.signum if isinstance(exc, Interrupted) else 130)
+        except OSError as exc:  # a file the command writes (a library error names it itself)
+            if ctx.meta.get("zhkg.debug"):
+                raise
+            where = f"{shown(exc.filename)}: " if exc.filename is not None else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
         except Exception as exc:
             if ctx.meta.get("zhkg.debug"):
                 raise
@@ -51,8 +59,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main() -> None:
+    on_sigterm()  # a SIGTERM cleans up as Ctrl-C does (children, temporary folders)
     cli(prog_name="zhkg")
 
+
+
+#: Input paths: an unreadable one is reported and skipped by the reader, with the rest read, not
+#: refused by click as a usage error.
+_INPUTS = click.Path(path_type=Path, readable=False)
 
 
 def _report_input_error(exc: ZhkgError) -> None:
@@ -60,7 +74,7 @@ def _report_input_error(exc: ZhkgError) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=_INPUTS)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="The JSON Lines file to write.")
 def extract(paths: tuple[Path, ...], output: Path) -> None:
@@ -68,14 +82,14 @@ def extract(paths: tuple[Path, ...], output: Path) -> None:
     from zhkg.pipeline import extract_to_jsonl
 
     n, errors = extract_to_jsonl(paths, output, on_error=_report_input_error)
-    click.echo(f"{n} articles -> {output}" + (f" ({errors} inputs skipped)" if errors else ""),
-               err=True)
+    click.echo(f"{n} articles -> {shown(output)}"
+               + (f" ({errors} inputs skipped)" if errors else ""), err=True)
     if errors:
         sys.exit(EXIT_SKIPPED)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=_INPUTS)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="The output folder: store, exports, page, build.json.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
@@ -101,9 +115,10 @@ def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
         progress.close()
     click.echo(
         f"{report.articles_loaded} articles built, {report.articles_skipped_unchanged} unchanged, "
-        f"{len(report.input_errors)} inputs skipped; "
-        + (f"{report.triples} triples" if not no_exports else f"{report.quads} quads")
-        + f" -> {output}",
+        f"{len(report.input_errors)} inputs skipped"
+        + (f", {len(report.article_errors)} articles failed" if report.article_errors else "")
+        + "; " + (f"{report.triples} triples" if not no_exports else f"{report.quads} quads")
+        + f" -> {shown(output)}",
         err=True,
     )
     if not report.ok:
@@ -268,7 +283,7 @@ def export_(output: Path) -> None:
 
     with Store.open(output / "store", read_only=True) as store:
         summary = write_exports(store, output)
-    click.echo(f"{summary.triples} triples, {summary.quads} quads -> {output}", err=True)
+    click.echo(f"{summary.triples} triples, {summary.quads} quads -> {shown(output)}", err=True)
 
 
 @cli.command()
@@ -281,7 +296,7 @@ def remove(article_ids: tuple[str, ...], output: Path) -> None:
 
     report = remove_articles(output, list(article_ids))
     for doc_id in report.missing:
-        click.echo(f"not in the store: {doc_id}", err=True)
+        click.echo(f"not in the store: {shown(doc_id)}", err=True)
     click.echo(f"removed {len(report.removed)} articles; {report.triples} triples left", err=True)
     if report.missing:
         sys.exit(EXIT_SKIPPED)
@@ -336,8 +351,8 @@ def view(store: Path | None, rdf: Path | None, around: str | None, depth: int,
         title = "zhkg 知识图谱" + (f"：{around}" if around else "") + (
             f"：文章 {article}" if article else "")
     write_page(network, output, title=title, show_articles=show_articles)
-    click.echo(f"{network.number_of_nodes()} nodes, {network.number_of_edges()} edges -> {output}",
-               err=True)
+    click.echo(f"{network.number_of_nodes()} nodes, {network.number_of_edges()} edges -> "
+               f"{shown(output)}", err=True)
 
 
 @cli.command()
@@ -366,7 +381,7 @@ def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
         click.echo(analytics.format_stats(figures))
     if graphml is not None:
         analytics.write_graphml(network, graphml)
-        click.echo(f"GraphML -> {graphml}", err=True)
+        click.echo(f"GraphML -> {shown(graphml)}", err=True)
     if gexf is not None:
         analytics.write_gexf(network, gexf)
-        click.echo(f"GEXF -> {gexf}", err=True)
+        click.echo(f"GEXF -> {shown(gexf)}", err=True)

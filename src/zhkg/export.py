@@ -21,8 +21,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future
-from concurrent.futures import wait as wait_futures
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +29,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from zhkg.atomic import atomic_write
+from zhkg.children import kill_workers, wait_futures, worker_setup
 from zhkg.rdf import META_GRAPH, PREFIXES
 from zhkg.store import Store
 
@@ -134,7 +134,8 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str], *,
     graphs += sorted((g for g in inner.named_graphs() if g != _META),
                      key=str)  # as `<iri>`: the order of whole N-Quads lines
     quads = 0
-    with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as tmp:
+    _remove_stale_work(out)
+    with tempfile.TemporaryDirectory(prefix=f".export-{os.getpid()}-", dir=out) as tmp:
         triple_lines = _ExternalSort(Path(tmp), "nt")
         with atomic_write(paths["graph.nq"], "wb", encoding=None) as nq:
             for graph in graphs:
@@ -175,6 +176,27 @@ def write_exports(store: Store, out_dir: str | os.PathLike[str], *,
     return ExportSummary(paths=paths, triples=triples_written, quads=quads)
 
 
+def _remove_stale_work(out: Path) -> None:
+    """Removes the work folders (`.export-PID-*`) that killed runs left in `out`: those whose
+    process is gone (another export may be at work in its own)."""
+    for folder in out.glob(".export-*"):
+        pid = folder.name.split("-")[1]
+        if not (pid.isdigit() and _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no cheap check: left alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
 _FORMATS = {"nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
             "ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}
 
@@ -207,15 +229,17 @@ class _Children:
     Forked like the extraction workers and the page (pipeline.py), so a child starts with this
     process's modules and settings; children only read and write files, never the store. Each
     file is written by its child with `atomic_write`, so an error leaves the previous file, not
-    a part of one. Leaving the block waits for every child (calls not started yet are cancelled
-    when it is left by an error), so no child writes once `write_exports` has returned or raised.
+    a part of one. Leaving the block waits for every child; left by an error (or Ctrl-C), it
+    kills them first, so no child writes once `write_exports` has returned or raised. A child
+    dies with this process, even killed (`zhkg.children`).
     """
 
     def __init__(self, jobs: int) -> None:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        self._pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+        self._pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"),
+                                         initializer=worker_setup, initargs=(os.getpid(),))
         self._futures: list[Future[Any]] = []
 
     def __enter__(self) -> _Children:
@@ -229,7 +253,7 @@ class _Children:
 
     def wait(self) -> None:
         """Waits for every call; raises the error of the first that failed (in call order)."""
-        _, pending = wait_futures(self._futures, return_when=FIRST_EXCEPTION)
+        _, pending = wait_futures(self._futures, first_exception=True)
         for future in pending:
             future.cancel()
         wait_futures(pending)
@@ -242,7 +266,12 @@ class _Children:
         try:
             if exc_type is None:
                 self.wait()
+        except BaseException:
+            kill_workers(self._pool)
+            raise
         finally:
+            if exc_type is not None:
+                kill_workers(self._pool)
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -20,11 +20,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zhkg import gazetteer, segment
-from zhkg.errors import EngineError, InputError
+from zhkg import gazetteer, rdf, resolve, segment
+from zhkg.atomic import atomic_write, atomic_write_text
+from zhkg.children import future_result, kill_workers, pool_result, worker_setup
+from zhkg.errors import ArticleError, EngineError, InputError, output_error
+from zhkg.export import Spool, write_exports
 from zhkg.mentions import find_mentions
 from zhkg.model import Document, Extraction
+from zhkg.rdf import META_GRAPH, article_graph_iri
+from zhkg.read import content_hash, iter_documents
 from zhkg.relations import find_relations
+from zhkg.store import Store
 from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, Tagger
 
 #: Articles handed to the workers at a time: large enough to keep every core busy, small enough
@@ -70,7 +76,8 @@ def extraction_record(ex: Extraction) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class ArticleResult:
-    """What a worker sends back for one article: small, picklable, ready to load."""
+    """What a worker sends back for one article: small, picklable, ready to load; or, with an
+    `error`, why it could not be built (and no N-Quads)."""
 
     doc_id: str
     content_hash: str
@@ -78,17 +85,34 @@ class ArticleResult:
     mentions: int
     relations: int
     chars: int
+    source: str = ""
+    error: str = ""
 
 
 def process_document(doc: Document) -> ArticleResult:
-    """Extract one document and render its named graph as N-Quads (pure; runs on any worker)."""
-    from zhkg import rdf, resolve
-    from zhkg.read import content_hash
+    """Extract one document and render its named graph as N-Quads (pure; runs on any worker).
 
-    ex = extract_document(doc)
-    nquads = rdf.article_nquads(ex, resolve.iris(ex))
-    return ArticleResult(doc.id, content_hash(doc), nquads, len(ex.mentions), len(ex.relations),
-                         len(doc.text))
+    An exception is this article's failure, never the batch's: it comes back as the result's
+    `error`, and the build leaves the article out, named, and goes on.
+    """
+    digest = content_hash(doc)
+    try:
+        ex = extract_document(doc)
+        nquads = rdf.article_nquads(ex, resolve.iris(ex))
+    except Exception as exc:
+        return ArticleResult(doc.id, digest, "", 0, 0, len(doc.text), doc.source,
+                             f"cannot extract: {_describe(exc)}")
+    return ArticleResult(doc.id, digest, nquads, len(ex.mentions), len(ex.relations),
+                         len(doc.text), doc.source)
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception and where it was raised (the innermost frame), for a one-line report."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 # -- engines -------------------------------------------------------------------------------------
@@ -127,7 +151,12 @@ class LocalEngine:
             import multiprocessing as mp
 
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp
-            self._pool = ctx.Pool(self.jobs)
+            try:
+                self._pool = ctx.Pool(self.jobs, initializer=worker_setup,
+                                      initargs=(os.getpid(),))
+            except OSError as exc:
+                raise EngineError(f"cannot start {self.jobs} worker processes: "
+                                  f"{exc.strerror or exc}") from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -144,7 +173,7 @@ class LocalEngine:
 
     def result(self, handle: Any) -> list[ArticleResult]:
         """The results of a submitted batch, in document order."""
-        return handle if isinstance(handle, list) else list(handle.get())
+        return handle if isinstance(handle, list) else list(pool_result(handle))
 
     def map(self, docs: list[Document]) -> list[ArticleResult]:
         return self.result(self.submit(docs))
@@ -162,6 +191,9 @@ class BuildReport:
     articles_loaded: int = 0
     articles_skipped_unchanged: int = 0
     input_errors: list[str] = field(default_factory=list)
+    #: Articles read but not built (their extraction raised, or their graph did not load):
+    #: {"id", "source", "error"} each. They are not in the store.
+    article_errors: list[dict[str, str]] = field(default_factory=list)
     mentions: int = 0
     relations: int = 0
     characters: int = 0
@@ -176,7 +208,7 @@ class BuildReport:
 
     @property
     def ok(self) -> bool:
-        return not self.input_errors
+        return not self.input_errors and not self.article_errors
 
 
 Progress = Callable[[int, int], None]
@@ -199,23 +231,34 @@ def build(
 
     Articles already in the store with the same content are skipped, so a killed build re-run
     finishes the job, and a new folder adds to the graph; an article built again replaces its
-    named graph. Inputs that cannot be read are reported through `on_error` and left out.
+    named graph. Inputs that cannot be read, and articles that cannot be built (an exception in
+    their extraction, a graph that does not load), are reported through `on_error` (an
+    `ArticleError` for the latter) and left out; the rest is built.
     Without `exports`, the export files are not written (a large corpus's exports take as much
     disk as the store several times over; `zhkg export` writes them later) and `triples` is 0.
+    An output that cannot be written (a read-only folder, a full disk) raises `OutputError`.
     """
-    from zhkg import resolve
-    from zhkg.atomic import atomic_write_text
-    from zhkg.export import Spool, write_exports
-    from zhkg.rdf import article_graph_iri
-    from zhkg.read import content_hash, iter_documents
-    from zhkg.store import Store
-
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     report = BuildReport(inputs=[str(p) for p in paths], engine=engine)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _build(report, out, jobs=jobs, engine=engine, scheduler=scheduler, on_error=on_error,
+               on_progress=on_progress, page=page, max_nodes=max_nodes, exports=exports)
+    except OSError as exc:
+        raise output_error(exc, out) from None
+    return report
 
+
+def _build(report: BuildReport, out: Path, *, jobs: int | None, engine: str,
+           scheduler: str | None, on_error: Callable[[InputError], None] | None,
+           on_progress: Progress | None, page: bool, max_nodes: int | None,
+           exports: bool) -> None:
     def error(exc: InputError) -> None:
-        report.input_errors.append(str(exc))
+        if isinstance(exc, ArticleError):
+            report.article_errors.append({"id": exc.doc_id, "source": exc.path,
+                                          "error": exc.reason})
+        else:
+            report.input_errors.append(str(exc))
         if on_error is not None:
             on_error(exc)
 
@@ -240,12 +283,15 @@ def build(
                     continue
                 yield doc
 
-        loading: list[ArticleResult] = []
+        loading: dict[str, ArticleResult] = {}
 
         def loaded(last: bool = False) -> None:
             """Wait for the batch still loading; then it counts (and is in the store)."""
-            store.drain(stop=last)  # after the last, no thread lives on into forked children
-            for r in loading:
+            # after the last, no thread lives on into forked children
+            for failure in store.drain(stop=last):
+                gone = loading.pop(failure.doc_id, None)
+                error(ArticleError(failure.doc_id, gone.source if gone else "", failure.reason))
+            for r in loading.values():
                 report.articles_loaded += 1
                 report.mentions += r.mentions
                 report.relations += r.relations
@@ -257,12 +303,18 @@ def build(
         def load(results: list[ArticleResult]) -> None:
             # The batch loads in the store's threads while the next batch's results arrive.
             loaded()
+            for r in results:
+                if r.error:
+                    error(ArticleError(r.doc_id, r.source, r.error))
+            results = [r for r in results if not r.error]
             data = [r.nquads.encode("utf-8") for r in results]  # once, for the store and spool
             store.replace_articles(
                 ((r.doc_id, r.content_hash, d) for r, d in zip(results, data, strict=True)),
                 wait=False)
-            loading.extend(results)
+            loading.update((r.doc_id, r) for r in results)
             if spool is not None:
+                # (an article whose graph does not load is not in the store, and the exports
+                # take only the store's graphs from the spool)
                 for r, d in zip(results, data, strict=True):
                     spool.add(str(article_graph_iri(r.doc_id)), d)
 
@@ -274,18 +326,20 @@ def build(
         marks.append((time.perf_counter(), _cpu()))
         store.refresh_entities(resolve.canonical_name, gazetteer)
         marks.append((time.perf_counter(), _cpu()))
-        drawing = None
         if page and report.jobs > 1:
             # The page is drawn (rdflib, networkx, pyvis: Python, one core) in another process
             # while this one writes the exports; only the selection reads the store.
-            drawing = _PageDrawing(page_nquads(store, max_nodes=max_nodes), out / "graph.html",
-                                   max_nodes)
+            drawing = cleanup.enter_context(
+                _PageDrawing(page_nquads(store, max_nodes=max_nodes), out / "graph.html",
+                             max_nodes))
+        else:
+            drawing = None
         marks.append((time.perf_counter(), _cpu()))
         if exports:
             summary = write_exports(store, out, jobs=report.jobs, spool=spool)
             report.triples, report.quads = summary.triples, summary.quads
         else:
-            report.quads = store.count() - store.count(str(_meta_graph()))
+            report.quads = store.count() - store.count(str(META_GRAPH))
         marks.append((time.perf_counter(), _cpu()))
         if drawing is not None:
             drawing.wait()
@@ -298,7 +352,6 @@ def build(
             "chars_per_second": round(report.characters
                                       / max(report.seconds["extract_and_load"], 1e-9))}
     atomic_write_text(out / "build.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-    return report
 
 
 def _steps(marks: Sequence[float]) -> dict[str, float]:
@@ -385,7 +438,8 @@ class _PageDrawing:
     """`draw_page` in a child process, started now; `wait` raises what the child raised.
 
     Forked where possible, like the extraction workers (the child never touches the store);
-    the N-Quads of the selection are all it is sent.
+    the N-Quads of the selection are all it is sent. A context manager: left before `wait`
+    (an error or Ctrl-C in the exports), it kills the child rather than wait for its page.
     """
 
     def __init__(self, nquads: bytes, path: Path, max_nodes: int | None) -> None:
@@ -393,12 +447,21 @@ class _PageDrawing:
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        self._pool = ProcessPoolExecutor(1, mp_context=ctx)
+        self._pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=worker_setup,
+                                         initargs=(os.getpid(),))
         self._future = self._pool.submit(draw_page, nquads, str(path), max_nodes)
+
+    def __enter__(self) -> _PageDrawing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._future.done():
+            kill_workers(self._pool)
+        self._pool.shutdown(cancel_futures=True)
 
     def wait(self) -> None:
         try:
-            self._future.result()
+            future_result(self._future)
         finally:
             self._pool.shutdown()
 
@@ -545,7 +608,7 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
     edge_predicates = set(predicates)
     inner = store.inner
     kept = set(keep)
-    meta = ox.NamedNode(str(_meta_graph()))
+    meta = ox.NamedNode(str(META_GRAPH))
     denotes = ox.NamedNode(str(ZHKG.denotes))
     mentions = ox.NamedNode(str(ZHKG.mentions))
     supports = ox.NamedNode(str(ZHKG.supports))
@@ -628,12 +691,6 @@ def _page_quads(store: Any, keep: list[str], linked: Sequence[str] = ()) -> Iter
             yield from inner.quads_for_pattern(art, pred, None, None)
 
 
-def _meta_graph() -> Any:
-    from zhkg.rdf import META_GRAPH
-
-    return META_GRAPH
-
-
 def extract_to_jsonl(
     paths: Iterable[str | os.PathLike[str]],
     out_file: str | os.PathLike[str],
@@ -642,10 +699,10 @@ def extract_to_jsonl(
 ) -> tuple[int, int]:
     """`zhkg extract`: one JSON line per readable document, written atomically.
 
-    Returns (documents written, inputs reported)."""
-    from zhkg.atomic import atomic_write
-    from zhkg.read import iter_documents
-
+    The output file is never read as an input (it may be in a folder given as one). An article
+    whose extraction raises is reported (an `ArticleError`) and left out. Returns (documents
+    written, inputs and articles reported); an output that cannot be written raises
+    `OutputError`."""
     errors = 0
 
     def error(exc: InputError) -> None:
@@ -656,9 +713,17 @@ def extract_to_jsonl(
 
     n = 0
     warm()
-    with atomic_write(out_file, "w", encoding="utf-8") as f:
-        for doc in iter_documents([str(p) for p in paths], error):
-            f.write(json.dumps(extraction_record(extract_document(doc)), ensure_ascii=False))
-            f.write("\n")
-            n += 1
+    try:
+        with atomic_write(out_file, "w", encoding="utf-8") as f:
+            for doc in iter_documents([str(p) for p in paths], error, exclude=[out_file]):
+                try:
+                    record = extraction_record(extract_document(doc))
+                except Exception as exc:
+                    error(ArticleError(doc.id, doc.source, f"cannot extract: {_describe(exc)}"))
+                    continue
+                f.write(json.dumps(record, ensure_ascii=False))
+                f.write("\n")
+                n += 1
+    except OSError as exc:
+        raise output_error(exc, out_file) from None
     return n, errors

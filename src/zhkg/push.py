@@ -7,13 +7,18 @@ article replaces its old statements instead of adding to them. The default graph
 graph is never wiped by accident). The build's bookkeeping graph (content hashes) stays local.
 
 One keep-alive connection carries all requests; bodies are N-Triples, which every Graph Store
-implementation reads and which needs no prefix handling.
+implementation reads and which needs no prefix handling. `timeout` bounds each whole request,
+not each read: a server that answers a byte at a time cannot hold a push for longer.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +79,7 @@ class _Target:
             pair = f"{unquote(url.username)}:{unquote(url.password or '')}"
             self.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         self._conn: http.client.HTTPConnection | None = None
+        self._expired = False
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
@@ -87,18 +93,42 @@ class _Target:
             self._conn.close()
             self._conn = None
 
+    def _expire(self, conn: http.client.HTTPConnection) -> None:
+        """The request's time is up: unblock it wherever it waits (a read of a server that
+        drips a byte at a time never times out on its own: the socket's timeout is per read)."""
+        self._expired = True
+        sock = conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def put(self, graph: str | None, body: bytes) -> int:
+        """PUT `body` to the graph; the whole request (connect, send, answer) gets `timeout`."""
         selector = "default" if graph is None else "graph=" + quote(graph, safe="")
         target = f"{self.path}?{self.query + '&' if self.query else ''}{selector}"
+        no_answer = f"{self.shown}: no answer within {self.timeout:g} s"
         for attempt in (1, 2):
+            conn = self._connection()
+            self._expired = False
+            deadline: threading.Timer | None = None
             try:
-                conn = self._connection()
+                started = time.monotonic()
+                if conn.sock is None:
+                    conn.connect()  # a socket to shut down when the time is up
+                deadline = threading.Timer(self.timeout - (time.monotonic() - started),
+                                           self._expire, (conn,))
+                deadline.daemon = True
+                deadline.start()
                 conn.request("PUT", target, body, self.headers)
                 response = conn.getresponse()
                 text = response.read()
+                if self._expired:  # cut short by the deadline (the server may have closed it)
+                    raise TimeoutError
                 break
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self.close()  # a kept-alive connection the server closed: once more, afresh
+                if self._expired:
+                    raise StoreError(no_answer) from None
                 if attempt == 2:
                     raise StoreError(f"{self.shown}: the server closed the connection") from None
             except ConnectionRefusedError:
@@ -107,11 +137,18 @@ class _Target:
                                  "(is the triple store running?)") from None
             except TimeoutError:
                 self.close()
-                raise StoreError(f"{self.shown}: no answer within {self.timeout:g} s") from None
-            except OSError as exc:
+                raise StoreError(no_answer) from None
+            except (OSError, http.client.HTTPException) as exc:
                 self.close()
+                if self._expired:
+                    raise StoreError(no_answer) from None
+                if isinstance(exc, http.client.HTTPException):
+                    raise StoreError(f"{self.shown}: not an HTTP answer: {exc!r}") from None
                 raise StoreError(f"cannot connect to {self.shown}: "
                                  f"{exc.strerror or exc}") from None
+            finally:
+                if deadline is not None:
+                    deadline.cancel()
         if response.status not in (200, 201, 204):
             what = "the default graph" if graph is None else f"<{graph}>"
             detail = text.decode("utf-8", "replace").strip()[:300]

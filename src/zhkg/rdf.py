@@ -74,8 +74,9 @@ def article_graph_iri(doc_id: str) -> URIRef:
 
 def _slug(doc_id: str) -> str:
     # Article ids come from file names and JSON Lines fields: keep them readable, but never let a
-    # space or a '#' break the IRI.
-    return quote(doc_id, safe="-._~")
+    # space or a '#' break the IRI. A lone surrogate (a file name's undecodable byte, a JSON
+    # "\udc80") is percent-encoded too, as its UTF-8-style bytes, rather than fail.
+    return quote(doc_id.encode("utf-8", "surrogatepass"), safe="-._~")
 
 
 def most_specific(types: Iterable[str]) -> list[str]:
@@ -91,7 +92,8 @@ def most_specific(types: Iterable[str]) -> list[str]:
 
 
 def _digest(*parts: object) -> str:
-    return hashlib.sha1("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:24]
+    data = "|".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha1(data).hexdigest()[:24]
 
 
 def statement_iri(subject: str, predicate: str, obj: str) -> str:
@@ -298,11 +300,15 @@ def graph_nquads(graph: Graph, graph_iri: URIRef | None = None) -> str:
 # the graphs it just made without reading them back (`zhkg.export.Spool`).
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
             "\f": "\\f"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+# A lone surrogate (only an article id can hold one: zhkg.read cleans the texts) has no UTF-8 and
+# no N-Triples form: it is written as U+FFFD.
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f\ud800-\udfff]')
 
 
 def _escape(m: re.Match[str]) -> str:
     c = m.group(0)
+    if "\ud800" <= c <= "\udfff":
+        return "\ufffd"
     return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
 
 

@@ -49,6 +49,7 @@ Decisions, so callers can rely on them:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import hashlib
 import html
@@ -391,6 +392,17 @@ class _Run:
     on_error: OnError
     max_bytes: int | None
     seen: set[bytes] = field(default_factory=set)
+    #: (device, inode) of files never to read: the output of the run that reads.
+    exclude: frozenset[tuple[int, int]] = frozenset()
+
+    def excluded(self, path: Path) -> bool:
+        if not self.exclude:
+            return False
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) in self.exclude
 
     def claim(self, doc_id: str) -> bool:
         key = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=12).digest()
@@ -405,14 +417,21 @@ def iter_documents(
     on_error: OnError,
     *,
     max_bytes: int | None = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[Document]:
     """Every article in `paths` (files or folders, walked recursively in sorted order).
 
     Problems are passed to `on_error` as `InputError` and the run goes on. `max_bytes` bounds one
     article (a .txt file, a JSON line): a larger one is reported and skipped without being held in
     memory. Without it, a huge article is read whole (memory a small multiple of its size).
+    The files in `exclude` (the caller's output, say) are never read, under any name.
     """
-    run = _Run(on_error=on_error, max_bytes=max_bytes)
+    skip = set()
+    for path in exclude:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            skip.add((st.st_dev, st.st_ino))
+    run = _Run(on_error=on_error, max_bytes=max_bytes, exclude=frozenset(skip))
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]  # one path, not an iterable of its characters
     for given in paths:
@@ -421,6 +440,9 @@ def iter_documents(
             for path in _walk(root, run):
                 yield from _read_file(path, root, run, explicit=False)
         elif root.is_file():
+            if run.excluded(root):
+                on_error(InputError(str(root), "not read: it is this run's output"))
+                continue
             yield from _read_file(root, root.parent, run, explicit=True)
         elif root.exists():
             on_error(InputError(str(root), "not a regular file or folder"))
@@ -452,7 +474,8 @@ def _walk(root: Path, run: _Run) -> Iterator[Path]:
             listing = _listing(Path(entry.path), run, seen)
             if listing is not None:
                 stack.append(listing)
-        elif is_file and _kind(entry.name) is not None:  # never a FIFO, which would block
+        elif (is_file and _kind(entry.name) is not None  # never a FIFO, which would block
+              and not run.excluded(Path(entry.path))):
             yield Path(entry.path)
 
 

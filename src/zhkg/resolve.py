@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from zhkg import gazetteer
 from zhkg.model import PLACE_TYPES, Extraction, Mention
@@ -46,13 +47,17 @@ def identity(type_: str, name: str, key: str | None = None) -> tuple[str, str]:
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def iri_for(type_: str, name: str, key: str | None = None) -> str:
+    """The entity's IRI, valid whatever the name: a place known to the gazetteer is its code
+    (`id:place/210200`, `id:place/CN`, percent-encoded should a code ever need it); anything
+    else is a digest of its identity, so no character of a name ever reaches an IRI (a tagged
+    `某[开发区` or `a>b区` would make an invalid one, and the load of its article fail)."""
     ns, k = identity(type_, name, key)
-    if ns == "place":
-        return str(ID[f"place/{k}"])
+    if ns == "place" and type_ in PLACE_TYPES and key:
+        return str(ID["place/" + quote(k, safe="")])
     return str(ID[f"{ns}/{_digest(ns, k)}"])
 
 

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 from rdflib import Graph
 
-from zhkg.errors import QueryError, StoreError
+from zhkg.children import future_result
+from zhkg.errors import QueryError, StoreError, shown
 from zhkg.model import ENTITY_TYPES
 from zhkg.namespace import GRAPH, ID, ZHKG
 from zhkg.rdf import (
@@ -92,6 +93,14 @@ ArticleContent = Graph | str | bytes
 
 
 @dataclass(frozen=True, slots=True)
+class LoadFailure:
+    """An article whose graph did not load: it has no graph and no hash in the store."""
+
+    doc_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RefreshSummary:
     """What `refresh_entities` wrote: the entities labelled and the places placed."""
 
@@ -110,6 +119,7 @@ class Store:
         self._loader: Any = None
         self._inflight: list[Any] = []
         self._loading: set[str] = set()
+        self._failed: list[LoadFailure] = []
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None, read_only: bool = False) -> Store:
@@ -120,7 +130,8 @@ class Store:
         try:
             if read_only:
                 if not (p / "CURRENT").exists():
-                    raise StoreError(f"{p}: no store here (run `zhkg build ... -o DIR` first)")
+                    raise StoreError(
+                        f"{shown(p)}: no store here (run `zhkg build ... -o DIR` first)")
                 return cls(ox.Store.read_only(str(p)), p, read_only=True)
             p.mkdir(parents=True, exist_ok=True)
             return cls(ox.Store(str(p)), p, read_only=False)
@@ -128,7 +139,7 @@ class Store:
             reason = str(exc)
             if "lock" in reason.lower():
                 reason = "locked by another writer (one `zhkg build` at a time)"
-            raise StoreError(f"{p}: cannot open the store: {reason}") from None
+            raise StoreError(f"{shown(p)}: cannot open the store: {reason}") from None
 
     def __enter__(self) -> Store:
         return self
@@ -138,13 +149,14 @@ class Store:
         self.close(quiet=exc is not None)
 
     def close(self, quiet: bool = False) -> None:
-        """Wait for loading chunks (raising their error, unless `quiet`), flush, release."""
+        """Wait for loading chunks (raising their error, and the articles that failed to load and
+        were never drained, unless `quiet`), flush, release."""
         if self._loader is not None:
             if quiet:
                 with contextlib.suppress(Exception):
                     self.drain(stop=True)
             else:
-                self.drain(stop=True)
+                _raise_failures(self.drain(stop=True))
         if self._inner is not None and not self.read_only:
             with contextlib.suppress(OSError):
                 self._inner.flush()
@@ -159,36 +171,43 @@ class Store:
 
     def _writable(self) -> ox.Store:
         if self.read_only:
-            raise StoreError(f"{self.path}: opened read-only")
+            raise StoreError(f"{shown(self.path)}: opened read-only")
         return self.inner
 
     # -- articles -------------------------------------------------------------------------------
 
     def replace_articles(self, items: Iterable[tuple[str, str, ArticleContent]], *,
                          wait: bool = True) -> int:
-        """Load articles, each replacing its previous graph; returns how many were loaded.
+        """Load articles, each replacing its previous graph; returns how many were given.
 
         `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads, text or UTF-8 bytes,
         are loaded as they are (they must already be in the article's graph, as
         `zhkg.rdf.article_nquads` writes them; bytes spare a caller that needs them too a second
         encoding); an rdflib Graph is put in the article's graph. Loading is chunked through
-        `bulk_load`, which is fast but not transactional: an interrupted call leaves loaded
-        articles without their hash, so a resumed build simply loads them again.
+        `bulk_load`, which is fast but not transactional, so the hash and the graph change in an
+        order that a kill at any point leaves safe: an article's hash goes first, then its old
+        graph, and its new hash is written only once its new graph is loaded. An interrupted
+        call leaves articles without a hash (loaded or not), which a resumed build loads again;
+        a hash always stands for its whole graph.
+
+        An article whose N-Quads do not load is left out (no graph, no hash) and the rest of its
+        chunk loads: `drain` returns it as a `LoadFailure`. With `wait`, such a failure is raised.
 
         Chunks load in `LOAD_THREADS` threads (`bulk_load` parses and sorts on one core, and
         releases the GIL). With `wait=False` the call returns while its last chunks still load,
-        so the caller can prepare the next ones; `drain` waits for them (and raises their errors).
+        so the caller can prepare the next ones; `drain` waits for them.
         """
         store = self._writable()
         pending: list[bytes] = []
-        pending_ids: dict[str, str] = {}  # doc_id -> content hash, in load order
+        pending_ids: dict[str, tuple[str, int]] = {}  # doc_id -> (content hash, size), in order
         size = 0
         count = 0
 
         def flush() -> None:
             nonlocal size
             if pending:
-                self._submit(b"".join(pending), list(pending_ids.items()))
+                self._submit(b"".join(pending),
+                             [(d, h, n) for d, (h, n) in pending_ids.items()])
             pending.clear()
             pending_ids.clear()
             size = 0
@@ -197,7 +216,8 @@ class Store:
             if doc_id in pending_ids:
                 flush()  # the same article twice in one batch: the later one wins
             if doc_id in self._loading:
-                self.drain()  # its earlier version must be in before it is replaced
+                self._wait()  # its earlier version must be in before it is replaced
+            self._drop_hash(doc_id)  # first: a hash never stands for a graph being replaced
             store.remove_graph(ox.NamedNode(str(article_graph_iri(doc_id))))
             if isinstance(content, Graph):
                 data = graph_nquads(content, article_graph_iri(doc_id)).encode("utf-8")
@@ -206,42 +226,62 @@ class Store:
             else:
                 data = content.encode("utf-8")
             pending.append(data)
-            pending_ids[doc_id] = content_hash
+            pending_ids[doc_id] = (content_hash, len(data))
             size += len(data)
             count += 1
             if size >= CHUNK_BYTES:
                 flush()
         flush()
         if wait:
-            self.drain()
+            _raise_failures(self.drain())
         return count
 
-    def _submit(self, data: bytes, ids: list[tuple[str, str]]) -> None:
-        """Load a chunk in a loader thread; at most LOAD_THREADS chunks wait or load at once."""
+    def _submit(self, data: bytes, ids: list[tuple[str, str, int]]) -> None:
+        """Load a chunk in a loader thread; at most LOAD_THREADS chunks wait or load at once.
+        `ids` are the chunk's articles in order: (doc_id, content hash, bytes of its N-Quads)."""
         from concurrent.futures import ThreadPoolExecutor
 
         if self._loader is None:
             self._loader = ThreadPoolExecutor(LOAD_THREADS, thread_name_prefix="zhkg-load")
         while len(self._inflight) >= LOAD_THREADS:
-            self._inflight.pop(0).result()
-        self._loading.update(d for d, _ in ids)
+            self._failed += future_result(self._inflight.pop(0))
+        self._loading.update(d for d, _, _ in ids)
         self._inflight.append(self._loader.submit(self._load_chunk, data, ids))
 
-    def _load_chunk(self, data: bytes, ids: list[tuple[str, str]]) -> None:
+    def _load_chunk(self, data: bytes, ids: list[tuple[str, str, int]]) -> list[LoadFailure]:
+        store = self._writable()
         try:
-            self._writable().bulk_load(data, ox.RdfFormat.N_QUADS)
-        except (SyntaxError, ValueError) as exc:
-            raise StoreError(f"cannot load articles: {exc}") from None
-        for doc_id, content_hash in ids:
+            store.bulk_load(data, ox.RdfFormat.N_QUADS)
+        except (SyntaxError, ValueError):
+            # Some of the chunk may be in: each article's graph is cleared and loaded alone, so
+            # only the articles at fault are left out.
+            failed = []
+            view = memoryview(data)
+            offset = 0
+            for doc_id, content_hash, size in ids:
+                graph = ox.NamedNode(str(article_graph_iri(doc_id)))
+                part = bytes(view[offset:offset + size])
+                offset += size
+                store.remove_graph(graph)
+                try:
+                    store.bulk_load(part, ox.RdfFormat.N_QUADS)
+                except (SyntaxError, ValueError) as exc:
+                    store.remove_graph(graph)
+                    failed.append(LoadFailure(doc_id, f"its graph does not load: {exc}"))
+                else:
+                    self._set_hash(doc_id, content_hash)
+            return failed
+        for doc_id, content_hash, _ in ids:
             self._set_hash(doc_id, content_hash)
+        return []
 
-    def drain(self, stop: bool = False) -> None:
-        """Wait for the chunks still loading; the first error among them is raised. With `stop`,
-        the loader threads end too (before forking, say: a child should not inherit them)."""
+    def _wait(self, stop: bool = False) -> None:
+        """Wait for the chunks still loading, keeping their failures for `drain`; the first
+        other error among them is raised. With `stop`, the loader threads end too."""
         inflight, self._inflight = self._inflight, []
         try:
             for future in inflight:
-                future.result()
+                self._failed += future_result(future)
         finally:
             for future in inflight:
                 future.cancel()
@@ -250,12 +290,24 @@ class Store:
                 self._loader.shutdown()
                 self._loader = None
 
-    def _set_hash(self, doc_id: str, content_hash: str) -> None:
+    def drain(self, stop: bool = False) -> list[LoadFailure]:
+        """Wait for the chunks still loading; returns the articles that did not load since the
+        last call (an error that is not an article's, a full disk say, is raised). With `stop`,
+        the loader threads end too (before forking, say: a child should not inherit them)."""
+        self._wait(stop)
+        failed, self._failed = self._failed, []
+        return failed
+
+    def _drop_hash(self, doc_id: str) -> None:
         store = self._writable()
         subject = ox.NamedNode(str(article_iri(doc_id)))
         for quad in list(store.quads_for_pattern(subject, _CONTENT_HASH, None, _META)):
             store.remove(quad)
-        store.add(ox.Quad(subject, _CONTENT_HASH, ox.Literal(content_hash), _META))
+
+    def _set_hash(self, doc_id: str, content_hash: str) -> None:
+        # (its old hash went before its old graph, in `replace_articles`)
+        self._writable().add(ox.Quad(ox.NamedNode(str(article_iri(doc_id))), _CONTENT_HASH,
+                                     ox.Literal(content_hash), _META))
 
     def has_article(self, doc_id: str, content_hash: str) -> bool:
         """True if the article is loaded from exactly this content (a resumed build skips it)."""
@@ -302,9 +354,11 @@ class Store:
         subject = ox.NamedNode(str(article_iri(doc_id)))
         existed = store.contains_named_graph(graph) or any(
             True for _ in store.quads_for_pattern(subject, _CONTENT_HASH, None, _META))
-        store.remove_graph(graph)
+        # The hash first: killed between the two steps, a graph is left without a hash (a build
+        # loads it again, a second remove takes it out), never a hash without its graph.
         for quad in list(store.quads_for_pattern(subject, None, None, _META)):
             store.remove(quad)
+        store.remove_graph(graph)
         return existed
 
     # -- the corpus-level entities graph --------------------------------------------------------
@@ -438,6 +492,12 @@ class Store:
         return sorted(g.value for g in self.inner.named_graphs() if isinstance(g, ox.NamedNode))
 
 
+def _raise_failures(failed: list[LoadFailure]) -> None:
+    if failed:
+        raise StoreError("cannot load articles: " + "; ".join(
+            f"{shown(f.doc_id)}: {f.reason}" for f in failed))
+
+
 def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return str(term) if isinstance(term, ox.Triple) else term.value
 
@@ -448,4 +508,5 @@ def _decimal(value: float) -> ox.Literal:
     return ox.Literal(text + "0" if text.endswith(".") else text, datatype=_XSD_DECIMAL)
 
 
-__all__ = ["CHUNK_BYTES", "LEVEL_TYPES", "Division", "Gazetteer", "RefreshSummary", "Store"]
+__all__ = ["CHUNK_BYTES", "LEVEL_TYPES", "Division", "Gazetteer", "LoadFailure", "RefreshSummary",
+           "Store"]

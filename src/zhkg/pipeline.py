@@ -24,6 +24,7 @@ from zhkg import gazetteer, segment
 from zhkg.errors import EngineError, InputError
 from zhkg.mentions import find_mentions
 from zhkg.model import Document, Extraction
+from zhkg.read import DEFAULT_MAX_ARTICLE_CHARS
 from zhkg.relations import find_relations
 from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, Tagger
 
@@ -194,6 +195,7 @@ def build(
     page: bool = True,
     max_nodes: int | None = 2000,
     exports: bool = True,
+    max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
 ) -> BuildReport:
     """Build (or add to) the graph in `out_dir`: store, exports, page and build.json.
 
@@ -233,7 +235,7 @@ def build(
             cleanup.callback(spool.close)
 
         def todo() -> Iterator[Document]:
-            for doc in iter_documents(report.inputs, error):
+            for doc in iter_documents(report.inputs, error, max_chars=max_article_chars):
                 report.articles_read += 1
                 if known.get(doc.id) == content_hash(doc):
                     report.articles_skipped_unchanged += 1
@@ -639,6 +641,7 @@ def extract_to_jsonl(
     out_file: str | os.PathLike[str],
     *,
     on_error: Callable[[InputError], None] | None = None,
+    max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
 ) -> tuple[int, int]:
     """`zhkg extract`: one JSON line per readable document, written atomically.
 
@@ -657,7 +660,7 @@ def extract_to_jsonl(
     n = 0
     warm()
     with atomic_write(out_file, "w", encoding="utf-8") as f:
-        for doc in iter_documents([str(p) for p in paths], error):
+        for doc in iter_documents([str(p) for p in paths], error, max_chars=max_article_chars):
             f.write(json.dumps(extraction_record(extract_document(doc)), ensure_ascii=False))
             f.write("\n")
             n += 1

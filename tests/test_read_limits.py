@@ -46,8 +46,8 @@ def test_an_article_over_the_limit_is_skipped_named_and_the_rest_read(tmp_path: 
     assert [d.id for d in docs] == ["b_fits", "j1", "j4"]  # title and text count, not the date
     assert [(Path(e.path).name, e.line) for e in errors] == [
         ("a_long.txt", None), ("c.jsonl", 2), ("c.jsonl", 3)]
-    assert str(errors[0]) == (f"{tmp_path / 'a_long.txt'}: article too long (101 characters; "
-                              "the limit is 100, --max-article-chars)")
+    assert str(errors[0]) == (f"{tmp_path / 'a_long.txt'}: article too long (101 characters > "
+                              "100, the limit of --max-article-chars)")
     assert errors[1].reason == errors[0].reason
     assert errors[2].reason.startswith("article too long (101 characters")
 
@@ -61,7 +61,8 @@ def test_an_input_larger_than_the_limit_allows_is_not_read(tmp_path: Path) -> No
     assert [d.id for d in docs] == ["small"]
     assert len(errors) == 1 and errors[0].path == str(tmp_path / "big.txt")
     assert errors[0].reason.startswith(f"too large ({4 * DEFAULT_MAX_ARTICLE_CHARS + 8192} bytes")
-    assert f"more than an article of {DEFAULT_MAX_ARTICLE_CHARS} characters" in errors[0].reason
+    assert errors[0].reason.endswith(f": more than {DEFAULT_MAX_ARTICLE_CHARS} characters, the "
+                                     "limit of --max-article-chars)")
 
 
 def test_the_default_limit_reads_an_article_at_the_limit(tmp_path: Path) -> None:

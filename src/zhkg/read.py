@@ -498,15 +498,14 @@ class _Run:
         else:
             head, tail = f"too large ({size} bytes > {cap}", ")"
         if cap != self.max_bytes:
-            head += (f"{':' if line else ','} more than an article of {self.max_chars} "
-                     "characters can take (--max-article-chars)")
+            head += f": more than {self.max_chars} characters, the limit of --max-article-chars"
         return head + tail
 
     def too_long(self, chars: int) -> str | None:
         """Why an article of `chars` characters is not read, or None if it is within the limit."""
         if self.max_chars is None or chars <= self.max_chars:
             return None
-        return (f"article too long ({chars:,} characters; the limit is {self.max_chars:,}, "
+        return (f"article too long ({chars} characters > {self.max_chars}, the limit of "
                 "--max-article-chars)")
 
     def claim(self, doc_id: str) -> bool:

@@ -19,17 +19,18 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from zhkg.read import iter_documents
+from zhkg.read import DEFAULT_MAX_ARTICLE_CHARS, iter_documents
 
 PARAGRAPH = ("浙江省杭州市人民政府近日印发通知，支持企业加快数字化转型，推动制造业高质量发展。"
              "市发展和改革委员会负责人表示，今年将新建一批重点项目。\n")
 
 
-def _count(paths: list[Path]) -> tuple[int, int, int, float]:
+def _count(paths: list[Path], max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
+           ) -> tuple[int, int, int, float]:
     errors: list[str] = []
     t0 = time.perf_counter()
     n = chars = 0
-    for doc in iter_documents(paths, lambda e: errors.append(str(e))):
+    for doc in iter_documents(paths, lambda e: errors.append(str(e)), max_chars=max_chars):
         n += 1
         chars += len(doc.text)
     return n, chars, len(errors), time.perf_counter() - t0
@@ -73,7 +74,7 @@ def bench_huge(path: Path, mb: int, jsonl: bool) -> None:
     del text
     size = path.stat().st_size
     tracemalloc.start()
-    n, chars, errs, secs = _count([path])
+    n, chars, errs, secs = _count([path], max_chars=None)  # read whole, past the default limit
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     kind = "jsonl line" if jsonl else ".txt line"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zhkg import segment
 from zhkg.mentions import (
     Candidate,
+    Stems,
     _confirm_by_suffix,
     _demote_joined,
     _longer_titles,
+    _Spans,
     find_mentions,
     merge,
     policy_candidates,
@@ -246,10 +252,10 @@ def test_a_joiner_inside_one_body_name_joins_nothing() -> None:
 
     text = "某某市住房保障和房产管理局与国家发改委"
     bounds = {b for w in segment.words(text) for b in w[1:]}
-    assert not _joins(text, 0, text.index("和"), [], bounds)  # one body
+    assert not _joins(text, 0, text.index("和"), _Spans([]), bounds)  # one body
     ndrc = (text.index("国家"), len(text))
-    assert _joins(text, 0, text.index("与"), [ndrc], bounds)  # 管理局 ends a body
-    assert not _joins("埃及政府", 0, 1, [], {0, 2, 4})  # the 及 of 埃及 is no word
+    assert _joins(text, 0, text.index("与"), _Spans([ndrc]), bounds)  # 管理局 ends a body
+    assert not _joins("埃及政府", 0, 1, _Spans([]), {0, 2, 4})  # the 及 of 埃及 is no word
 
 
 def test_a_tagged_body_with_a_unit_outranks_the_body_inside_it() -> None:
@@ -289,3 +295,76 @@ def test_a_foreign_place_holding_a_gazetteer_name_outranks_it() -> None:
     beijing = Candidate(1, 3, "Province", "gazetteer", 0.95, 2, "110000")
     hall = Candidate(1, 8, "Place", "tagger", 0.99, 1)
     assert _foreign_places(text, [beijing, hall])[1].priority == 1
+
+
+# -- cost as an article grows ---------------------------------------------------------------------
+
+_NEWS = "".join((
+    "浙江省杭州市人民政府印发《关于加快数字经济发展的实施意见》。",
+    "杭州市委书记王明会见了来访客商。",
+    "市发展和改革委员会与市财政局联合发布通知。",
+    "华星集团与东方电子有限公司签署战略合作协议。",
+    "华星集团宁波有限公司负责项目建设。",
+    "江苏省南京市经济技术开发区管委会表示，将支持企业转型升级。",
+    "省工业和信息化厅出台了促进中小企业发展的若干措施。",
+    "记者从市商务局获悉，全市外贸稳步增长。",
+    "广东省深圳市、广州市和佛山市共同推进产业协作。",
+    "国家发改委、工信部等部门联合印发工作方案。",
+    "华星汽车、东方钢铁、远大化工等企业参加了签约仪式。",
+    "副市长李华出席并讲话。",
+))
+
+
+def _line_events(text: str) -> int:
+    """Python line events (and calls) while extracting `text`: the work done, counted the same
+    way on every machine, unlike a time."""
+    from zhkg.pipeline import extract_document
+
+    count = 0
+
+    def trace(frame: object, event: str, arg: object) -> object:
+        nonlocal count
+        count += 1
+        return trace
+
+    previous = sys.gettrace()
+    sys.settrace(trace)  # type: ignore[arg-type]
+    try:
+        extract_document(Document("t", text))
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+@pytest.mark.parametrize("run_on", [False, True], ids=["sentences", "no-sentence-ends"])
+def test_extraction_work_per_character_does_not_grow_with_the_article(run_on: bool) -> None:
+    # Every step that pairs mentions (an organisation with each place, a policy with each
+    # issuer, a name with each other occurrence) looks within a sentence or through a sorted
+    # index; a sentence is at most segment.MAX_SENTENCE characters. Quadratic steps made the
+    # work per character double here from 5,000 to 20,000 characters. (C-level time, such as
+    # a search of the whole text per name, is not counted: benches/article_length.py times it.)
+    news = _NEWS.replace("。", "，") if run_on else _NEWS
+    short, long = news * (5_000 // len(news)), news * (20_000 // len(news))
+    _line_events(news)  # first-call costs (regexes, vocabularies) are not the article's
+    per_char = [_line_events(text) / len(text) for text in (short, long)]
+    assert per_char[1] <= 1.1 * per_char[0], per_char
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 8)), max_size=12),
+       st.integers(0, 40), st.integers(0, 10))
+def test_span_index_answers_as_a_scan_would(spans: list[tuple[int, int]], lo: int,
+                                            width: int) -> None:
+    pairs = [(s, s + n) for s, n in spans]
+    index = _Spans(pairs)
+    hi = lo + width
+    assert index.overlaps(lo, hi) == any(s < hi and lo < e for s, e in pairs)
+    assert index.starting_in(lo, hi) == sorted((s, e) for s, e in pairs if lo <= s < hi)
+
+
+@given(st.sets(st.text("甲乙丙集团", min_size=2, max_size=4), max_size=6),
+       st.text("甲乙丙丁集团", max_size=12))
+def test_stems_are_found_as_a_scan_would(stems: set[str], piece: str) -> None:
+    found = Stems.of(stems)
+    assert found.prefix_of(piece) == any(piece.startswith(st) for st in stems)
+    assert found.starts_in(piece) == {i for st in stems for i in range(len(piece))
+                                      if piece.startswith(st, i)}

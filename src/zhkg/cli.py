@@ -16,6 +16,7 @@ import click
 
 from zhkg.children import on_sigterm
 from zhkg.errors import Interrupted, ZhkgError, shown
+from zhkg.read import DEFAULT_MAX_ARTICLE_CHARS
 
 EXIT_SKIPPED = 1
 
@@ -73,15 +74,23 @@ def _report_input_error(exc: ZhkgError) -> None:
     click.echo(f"skipped {exc}", err=True)
 
 
+_max_article_chars = click.option(
+    "--max-article-chars", type=click.IntRange(min=1), default=DEFAULT_MAX_ARTICLE_CHARS,
+    show_default=True,
+    help="Skip (and name) an article longer than this many characters.")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=_INPUTS)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="The JSON Lines file to write.")
-def extract(paths: tuple[Path, ...], output: Path) -> None:
+@_max_article_chars
+def extract(paths: tuple[Path, ...], output: Path, max_article_chars: int) -> None:
     """Mentions and relations of each article, one JSON line per article (no graph)."""
     from zhkg.pipeline import extract_to_jsonl
 
-    n, errors = extract_to_jsonl(paths, output, on_error=_report_input_error)
+    n, errors = extract_to_jsonl(paths, output, on_error=_report_input_error,
+                                 max_article_chars=max_article_chars)
     click.echo(f"{n} articles -> {shown(output)}"
                + (f" ({errors} inputs skipped)" if errors else ""), err=True)
     if errors:
@@ -101,8 +110,10 @@ def extract(paths: tuple[Path, ...], output: Path) -> None:
 @click.option("--no-page", is_flag=True, help="Skip the HTML page.")
 @click.option("--no-exports", is_flag=True,
               help="Skip the export files (write them later with `zhkg export`).")
+@_max_article_chars
 def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
-          scheduler: str | None, max_nodes: int, no_page: bool, no_exports: bool) -> None:
+          scheduler: str | None, max_nodes: int, no_page: bool, no_exports: bool,
+          max_article_chars: int) -> None:
     """Build the knowledge graph of PATHS into OUTPUT (adds to an existing build)."""
     from zhkg.pipeline import build as run_build
 
@@ -110,7 +121,8 @@ def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
     try:
         report = run_build(paths, output, jobs=jobs, engine=engine, scheduler=scheduler,
                            on_error=_report_input_error, on_progress=progress,
-                           page=not no_page, max_nodes=max_nodes, exports=not no_exports)
+                           page=not no_page, max_nodes=max_nodes, exports=not no_exports,
+                           max_article_chars=max_article_chars)
     finally:
         progress.close()
     click.echo(

@@ -315,32 +315,56 @@ def resolve(candidates: Iterable[Place], context_adcodes: Iterable[str] = ()) ->
     (the nearer the container the better), or containing one (the nearer the better). The best
     score wins; ties go to the higher level (吉林 alone is the province, not the city). With no way
     to choose between same-level candidates (朝阳区 alone), the answer is None: better no link
-    than a wrong one.
+    than a wrong one. To resolve many names against one context, use `PlaceContext`.
     """
-    cands = list(dict.fromkeys(candidates))
-    if not cands:
-        return None
-    if len(cands) == 1:
-        return cands[0]
-    ctx = {c[:6] for c in context_adcodes}
-    ctx_lineage = [[a.adcode for a in ancestors(c)] for c in ctx]
+    return PlaceContext(context_adcodes).resolve(candidates)
 
-    def score(p: Place) -> int:
+
+class PlaceContext:
+    """The places an article names, to `resolve` each of its place names against.
+
+    The context's lineages are read once and each distinct set of candidates is resolved once:
+    resolving every name of a long article against all its places anew took time quadratic in
+    its length.
+    """
+
+    def __init__(self, context_adcodes: Iterable[str] = ()) -> None:
+        self.ctx = {c[:6] for c in context_adcodes}
+        #: adcode -> how many levels above the nearest context place it is (1: its parent)
+        self.above: dict[str, int] = {}
+        for c in self.ctx:
+            for distance, a in enumerate(ancestors(c), start=1):
+                if distance < self.above.get(a.adcode, distance + 1):
+                    self.above[a.adcode] = distance
+        self._resolved: dict[tuple[Place, ...], Place | None] = {}
+
+    def resolve(self, candidates: Iterable[Place]) -> Place | None:
+        """`resolve(candidates, context)` with this context."""
+        cands = tuple(dict.fromkeys(candidates))
+        if not cands:
+            return None
+        if len(cands) == 1:
+            return cands[0]
+        if cands not in self._resolved:
+            self._resolved[cands] = self._best(cands)
+        return self._resolved[cands]
+
+    def _score(self, p: Place) -> int:
         if not isinstance(p, Division):
             return 0
-        if p.adcode in ctx:
+        if p.adcode in self.ctx:
             return 100
         for distance, a in enumerate(ancestors(p.adcode), start=1):
-            if a.adcode in ctx:
+            if a.adcode in self.ctx:
                 return 50 - distance
-        inside = [lineage.index(p.adcode) + 1 for lineage in ctx_lineage if p.adcode in lineage]
-        return 20 - min(inside) if inside else 0
+        return 20 - self.above[p.adcode] if p.adcode in self.above else 0
 
-    scored = sorted(((score(p), -_LEVEL_RANK[p.level], p) for p in cands),
-                    key=lambda t: (t[0], t[1]), reverse=True)
-    best = scored[0]
-    rivals = [t for t in scored[1:] if t[0] == best[0] and t[1] == best[1]]
-    return None if rivals else best[2]
+    def _best(self, cands: tuple[Place, ...]) -> Place | None:
+        scored = sorted(((self._score(p), -_LEVEL_RANK[p.level], p) for p in cands),
+                        key=lambda t: (t[0], t[1]), reverse=True)
+        best = scored[0]
+        rivals = [t for t in scored[1:] if t[0] == best[0] and t[1] == best[1]]
+        return None if rivals else best[2]
 
 
 # -- vocabularies --------------------------------------------------------------------------------

@@ -10,10 +10,13 @@ written without 《》 and run together, and company enumerations written withou
 
 from __future__ import annotations
 
+import itertools
 import re
-from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+
+import ahocorasick
 
 from zhkg import gazetteer, names, segment
 from zhkg.model import Document, Evidence, Mention
@@ -40,6 +43,27 @@ class Candidate:
     @property
     def length(self) -> int:
         return self.end - self.start
+
+
+class _Spans:
+    """Half-open spans, asked "does one overlap [lo, hi)?" and "which start in [lo, hi)?" in
+    logarithmic time: checking each candidate against every span of a long article took time
+    quadratic in its length."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+        self.reach = list(itertools.accumulate((e for _, e in self.spans), max))  # prefix max
+        self.exact = set(self.spans)
+
+    def overlaps(self, lo: int, hi: int) -> bool:
+        """Whether a span starts before `hi` and ends after `lo`."""
+        k = bisect_left(self.starts, hi)
+        return k > 0 and self.reach[k - 1] > lo
+
+    def starting_in(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The spans that start in [lo, hi), in order."""
+        return self.spans[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
 
 
 # -- bylines ------------------------------------------------------------------------------------
@@ -497,7 +521,29 @@ _PARTY = re.compile(r"[\u4e00-\u9fff]{2,8}")
 _NOT_A_PARTY = re.compile("[的了在是将把对为从向我你他她它们这那其该各等]")
 
 
-def party_candidates(text: str, start: int, end: int, stems: set[str]) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class Stems:
+    """The stems of the groups an article names (甲 of 甲集团), found in a name in time that
+    does not grow with how many there are."""
+
+    names: frozenset[str]
+    lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, stems: Iterable[str]) -> Stems:
+        names = frozenset(stems)
+        return cls(names, tuple(sorted({len(st) for st in names})))
+
+    def prefix_of(self, name: str) -> bool:
+        return any(name[:n] in self.names for n in self.lengths if n <= len(name))
+
+    def starts_in(self, piece: str) -> set[int]:
+        """Where a stem starts in `piece`."""
+        return {i for i in range(len(piece) + 1) for n in self.lengths
+                if i + n <= len(piece) and piece[i : i + n] in self.names}
+
+
+def party_candidates(text: str, start: int, end: int, stems: Stems) -> list[Candidate]:
     """Names on both sides of 与 in a cooperation clause; lists split at 和/、/及, and names run
     together split where a known company's stem starts again (甲红旗甲轿车)."""
     out: list[Candidate] = []
@@ -525,12 +571,12 @@ def party_candidates(text: str, start: int, end: int, stems: set[str]) -> list[C
     return out
 
 
-def _plausible_party(name: str, stems: set[str]) -> bool:
+def _plausible_party(name: str, stems: Stems) -> bool:
     """A name, not a phrase: a known group's stem, a firm's ending, or a word the dictionary
     does not know (推进, 积极推介 are all dictionary words; 某某车架 is not)."""
     if not _PARTY.fullmatch(name) or _NOT_A_PARTY.search(name) or _GENERIC_HEAD.search(name):
         return False
-    if any(name.startswith(st) for st in stems) or name[-2:] in names.industries():
+    if stems.prefix_of(name) or name[-2:] in names.industries():
         return True
     if gazetteer.org_suffix_type(name) is not None:
         return True
@@ -542,28 +588,20 @@ def _plausible_party(name: str, stems: set[str]) -> bool:
 _GENERIC_HEAD = re.compile("企业|部门|单位|机构|方面|地区|行业|产业|项目")
 
 
-def _split_by_stems(piece: str, stems: set[str]) -> list[tuple[int, int]]:
-    cuts = sorted({i for st in stems for i in _find_all(piece, st) if i > 0})
+def _split_by_stems(piece: str, stems: Stems) -> list[tuple[int, int]]:
+    cuts = sorted(i for i in stems.starts_in(piece) if i > 0)
     bounds = [0, *cuts, len(piece)]
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b - a >= 2]
-
-
-def _find_all(text: str, sub: str) -> list[int]:
-    out, i = [], text.find(sub)
-    while i >= 0:
-        out.append(i)
-        i = text.find(sub, i + 1)
-    return out
 
 
 def fill_list_gaps(text: str, chosen: list[Candidate]) -> list[Candidate]:
     """In a list of companies before 等企业, a stretch left between two companies is one too."""
     extra: list[Candidate] = []
     companies = sorted((c for c in chosen if c.type == "Company"), key=lambda c: c.start)
-    for a, b in zip(companies, companies[1:], strict=False):
+    for i, (a, b) in enumerate(zip(companies, companies[1:], strict=False)):
         gap = text[a.end : b.start]
         if 2 <= len(gap) <= 6 and _all_han(text, a.end, b.start) and not _NOT_A_PARTY.search(gap):
-            tail = _ENUMERATION.match(text, _list_end(text, companies, b))
+            tail = _ENUMERATION.match(text, _list_end(companies, i + 1))
             if tail:
                 extra.append(
                     Candidate(a.end, b.start, "Company", "pattern:enumeration", 0.6, PATTERN)
@@ -571,12 +609,14 @@ def fill_list_gaps(text: str, chosen: list[Candidate]) -> list[Candidate]:
     return chosen + extra
 
 
-def _list_end(text: str, companies: list[Candidate], c: Candidate) -> int:
-    """Where a run of adjacent companies starting at `c` ends."""
-    end = c.end
-    for d in companies:
-        if d.start == end:
-            end = d.end
+def _list_end(companies: list[Candidate], i: int) -> int:
+    """Where a run of adjacent companies starting at `companies[i]` ends (sorted by start)."""
+    end = companies[i].end
+    for j in range(i + 1, len(companies)):
+        if companies[j].start > end:
+            break
+        if companies[j].start == end:
+            end = companies[j].end
     return end
 
 
@@ -608,11 +648,14 @@ def lexicon_candidates(
         for m in gazetteer.find_places(text, bounds)
         if m.start in bounds and (m.full or m.end in bounds or _BODY_AFTER_PLACE.match(text, m.end))
     ]
-    context = [m.candidates[0].key for m in matches if len(m.candidates) == 1]
-    resolved = [(m, gazetteer.resolve(m.candidates, context)) for m in matches]
+    context = gazetteer.PlaceContext(
+        m.candidates[0].key for m in matches if len(m.candidates) == 1)
+    resolved = [(m, context.resolve(m.candidates)) for m in matches]
     anchors = {p.key for m, p in resolved if p is not None and (m.full or p.level in _BROAD)}
     for _ in range(2):  # a supported city supports its districts
-        anchors |= {p.key for m, p in resolved if p is not None and _fits(p, anchors)}
+        holding = _holding(anchors)
+        anchors |= {p.key for m, p in resolved if p is not None and _fits(p, anchors, holding)}
+    holding = _holding(anchors)
     for m, place in resolved:
         if place is None:
             continue
@@ -620,7 +663,7 @@ def lexicon_candidates(
             m.full
             or place.level in _BROAD
             or (m.start, m.end) in tagged_places
-            or _fits(place, anchors - {place.key} if not m.full else anchors)
+            or _fits(place, anchors, holding, itself=m.full)
             or (place.level == "city" and not _glued(text, m.end, bounds))
         ):
             continue
@@ -654,17 +697,22 @@ def _glued(text: str, end: int, bounds: set[int]) -> bool:
     )
 
 
-def _fits(place: gazetteer.Place, anchors: set[str]) -> bool:
-    """Whether a named place lies in, or contains, one of the article's anchor places."""
-    if place.key in anchors:
+def _holding(anchors: set[str]) -> set[str]:
+    """The adcodes of the divisions that contain one of the anchor places."""
+    return {a.adcode for k in anchors if k.isdigit() for a in gazetteer.ancestors(k)}
+
+
+def _fits(place: gazetteer.Place, anchors: set[str], holding: set[str], *,
+          itself: bool = True) -> bool:
+    """Whether a named place lies in, or contains (`holding`: `_holding(anchors)`), one of the
+    article's anchor places; with `itself` false, being an anchor is not enough."""
+    if itself and place.key in anchors:
         return True
     if isinstance(place, gazetteer.Country):
         return False
     if any(a.adcode in anchors for a in gazetteer.ancestors(place.adcode)):
         return True
-    return any(
-        place.adcode in {x.adcode for x in gazetteer.ancestors(k)} for k in anchors if k.isdigit()
-    )
+    return place.adcode in holding
 
 
 _ZONE = re.compile(
@@ -733,18 +781,19 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
             continue
         chosen.append(c)
         taken[c.start : c.end] = b"\x01" * c.length
-    spans = [
+    # disjoint (chosen names do not overlap): the one that can hold a place starts last before it
+    spans = sorted(
         (c.start, c.end)
         for c in chosen
         if c.type in ("GovernmentBody", "Company", "Organization", "Policy", "DevelopmentZone")
-    ]
+    )
+    starts = [s for s, _ in spans]
     # A place inside a name (某市财政局) is kept where the article also names the place on its
     # own: it links the organisation to the place without adding a place the article never names.
     top_keys = {c.key for c in chosen if c.method == "gazetteer"}
     for n in nested:
-        if n.key in top_keys and any(
-            s <= n.start and n.end <= e and (s, e) != (n.start, n.end) for s, e in spans
-        ):
+        i = bisect_right(starts, n.start) - 1
+        if n.key in top_keys and i >= 0 and n.end <= spans[i][1] and spans[i] != (n.start, n.end):
             chosen.append(n)
     return sorted(set(chosen), key=lambda c: (c.start, -c.end, c.type))
 
@@ -765,18 +814,36 @@ def propagate(text: str, chosen: list[Candidate], bounds: set[int]) -> list[Cand
             if name not in best or c.confidence > best[name].confidence:
                 best[name] = c
     extra: list[Candidate] = []
-    for name in sorted(best, key=len, reverse=True):
+    order = sorted(best, key=len, reverse=True)
+    found = _occurrences(text, order)
+    for name in order:
         c = best[name]
-        pos = text.find(name)
-        while pos >= 0:
-            end = pos + len(name)
+        last = 0  # where the occurrence before ends: occurrences of one name do not overlap
+        for pos in found[name]:
+            if pos < last:
+                continue
+            end = last = pos + len(name)
             if pos in bounds and end in bounds and not any(taken[pos:end]):
                 extra.append(
                     Candidate(pos, end, c.type, "propagated", c.confidence * 0.9, PROPAGATED, c.key)
                 )
                 taken[pos:end] = b"\x01" * len(name)
-            pos = text.find(name, end)
     return chosen + extra
+
+
+def _occurrences(text: str, names: Iterable[str]) -> dict[str, list[int]]:
+    """Where each name starts in `text`, overlaps included, in one pass over the text (a search
+    for each name in turn took time quadratic in a long article's length)."""
+    found: dict[str, list[int]] = {name: [] for name in names}
+    if not found:
+        return found
+    automaton = ahocorasick.Automaton()
+    for name in found:
+        automaton.add_word(name, name)
+    automaton.make_automaton()
+    for end, name in automaton.iter(text):
+        found[name].append(end + 1 - len(name))
+    return found
 
 
 # -- the document -------------------------------------------------------------------------------
@@ -847,6 +914,24 @@ def _keep_tagged(
     return True
 
 
+#: Characters of sentences tagged in one call. The CRF's arrays take some 700 bytes a character
+#: while a call runs: a long article is tagged a batch at a time, in as little memory as a short
+#: one (the results do not change: each sentence is read on its own).
+_TAG_BATCH = 32_768
+
+
+def _batches(spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(first, end) indexes of runs of `spans` of about `_TAG_BATCH` characters."""
+    first = size = 0
+    for i, (s, e) in enumerate(spans):
+        size += e - s
+        if size >= _TAG_BATCH:
+            yield first, i + 1
+            first, size = i + 1, 0
+    if first < len(spans):
+        yield first, len(spans)
+
+
 def _tagger_candidates(
     tagger: Tagger,
     text: str,
@@ -855,10 +940,23 @@ def _tagger_candidates(
 ) -> list[list[Candidate]]:
     """The tagger's names in each sentence, less those it is unsure of that do not look like
     their type (`_keep_tagged`). A job written before a byline's names (记者 + names) is a post
-    here too, as CLUENER marks it. All sentences are tagged in one call (`Tagger.tag_many`)."""
+    here too, as CLUENER marks it. Sentences are tagged in batches (`Tagger.tag_domains`)."""
     # a lone surrogate (possible in a Document built in code, never from the reader) becomes
     # U+FFFD for the CRF, one character for one, so offsets stay
     clean = _SURROGATE.sub("\ufffd", text)
+    out: list[list[Candidate]] = []
+    for a, b in _batches(sentences):
+        out += _tagged_batch(tagger, text, clean, sentences[a:b], words[a:b])
+    return out
+
+
+def _tagged_batch(
+    tagger: Tagger,
+    text: str,
+    clean: str,
+    sentences: Sequence[tuple[int, int]],
+    words: Sequence[Sequence[tuple[str, int, int]]],
+) -> list[list[Candidate]]:
     texts = [clean[s:e] for s, e in sentences]
     local = [[(w, ws - s, we - s) for w, ws, we in sw]
              for (s, _), sw in zip(sentences, words, strict=True)]
@@ -995,21 +1093,22 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     cands += zone_candidates(text, places)
     cands += local_body_candidates(text, places, bounds)
     cands += _with_place_prefix(text, [c for ts in tagged for c in ts], places)
-    for (s, e), ws, ts in zip(sentences, words, tagged, strict=True):
-        cands += post_candidates(text, s, e, ts, places, bounds)
+    for (s, e), ws, ts, ps in zip(sentences, words, tagged, _in_sentences(places, sentences),
+                                  strict=True):
+        cands += post_candidates(text, s, e, ts, ps, bounds)
         cands += policy_candidates(text, s, e)
         cands += slogan_candidates(text, s, e, bounds)
         cands += enumeration_candidates(text, s, e, {w[1] for w in ws})
         cands += company_suffix_candidates(text, ws)
         cands += brand_candidates(text, ws)
         cands += setup_body_candidates(text, s, e)
-    stems = {
+    stems = Stems.of(
         text[c.start : c.end][: m.start()]
         for c in cands
         if c.type == "Company"
         and (m := _GROUP_STEM.search(text[c.start : c.end])) is not None
         and m.start() >= 2
-    }
+    )
     for s, e in sentences:
         cands += party_candidates(text, s, e, stems)
     cands = _foreign_places(text, _longer_titles(text, cands))
@@ -1025,13 +1124,13 @@ def _longer_titles(text: str, cands: list[Candidate]) -> list[Candidate]:
     two posts)."""
     title_ends = {c.end: c.start for c in cands
                   if c.type == "Post" and c.method == "pattern:post-title"}
-    named = [(c.start, c.end) for c in cands
-             if c.type != "Post" and c.method != "tagger" and c.type not in _PERSON_TYPES]
+    named = _Spans((c.start, c.end) for c in cands
+                   if c.type != "Post" and c.method != "tagger" and c.type not in _PERSON_TYPES)
     return [
         replace(c, priority=PATTERN)
         if c.method == "tagger" and c.type == "Post" and c.confidence >= SURE
         and title_ends.get(c.end, c.start) > c.start
-        and not any(s < title_ends[c.end] and c.start < e for s, e in named)
+        and not named.overlaps(c.start, title_ends[c.end])
         and not gazetteer.post_pattern().search(text, c.start, title_ends[c.end])
         else c
         for c in cands
@@ -1042,13 +1141,13 @@ def _foreign_places(text: str, cands: list[Candidate]) -> list[Candidate]:
     """A sure tagged place that holds a gazetteer place and otherwise only characters that
     transliterate foreign names (巴西 + 利亚, 南里奥格朗 + 德州) is a foreign place of its own,
     not the one inside it: it outranks it."""
-    places = [(c.start, c.end) for c in cands if c.method == "gazetteer"]
+    places = _Spans((c.start, c.end) for c in cands if c.method == "gazetteer")
     return [
         replace(c, priority=LEXICON)
         if c.method == "tagger" and c.type == "Place" and c.confidence >= SURE
-        and any(c.start <= s and e <= c.end and e - s < c.length
+        and any(e <= c.end and e - s < c.length
                 and all(ch in TRANSLITERATION for ch in text[c.start : s] + text[e : c.end])
-                for s, e in places)
+                for s, e in places.starting_in(c.start, c.end))
         else c
         for c in cands
     ]
@@ -1092,12 +1191,8 @@ def _demote_joined(text: str, cands: list[Candidate], bounds: set[int]) -> list[
     """A sure tagged organisation loses its rank where it joins two names: 甲与乙 (`_joins`), or
     a whole organisation name right followed by another (国家发改委 + 工信部); not where the rest
     is a unit of the first (公安部 + 经济犯罪侦查局)."""
-    orgs = [
-        (c.start, c.end)
-        for c in cands
-        if c.method != "tagger" and c.type in _BODY_TYPES
-    ]
-    org_starts = {s for s, _ in orgs}
+    orgs = _Spans((c.start, c.end) for c in cands if c.method != "tagger" and c.type in _BODY_TYPES)
+    org_starts = set(orgs.starts)
     out: list[Candidate] = []
     for c in cands:
         if (
@@ -1106,7 +1201,7 @@ def _demote_joined(text: str, cands: list[Candidate], bounds: set[int]) -> list[
             and (
                 any(_joins(text, c.start, j.start(), orgs, bounds)
                     for j in _JOINER.finditer(text, c.start, c.end))
-                or any(c.start <= s and e < c.end and e in org_starts for s, e in orgs)
+                or any(e < c.end and e in org_starts for _, e in orgs.starting_in(c.start, c.end))
             )
         ):
             c = replace(c, priority=TAGGER)
@@ -1114,17 +1209,17 @@ def _demote_joined(text: str, cands: list[Candidate], bounds: set[int]) -> list[
     return out
 
 
-def _joins(text: str, start: int, j: int, orgs: list[tuple[int, int]], bounds: set[int]) -> bool:
+def _joins(text: str, start: int, j: int, orgs: _Spans, bounds: set[int]) -> bool:
     """Whether the 与/和/及/、 at `j` joins two names: a word of its own (not the 及 of 埃及), not
     inside a known name (住房和城乡建设部), after a name that stands alone (a place, a body's
     ending, a known name), unlike 某市住房保障 + 和 + 房产管理局, one body."""
     if text[j] == "、":
         return True
-    if j not in bounds or j + 1 not in bounds or any(s <= j < e for s, e in orgs):
+    if j not in bounds or j + 1 not in bounds or orgs.overlaps(j, j + 1):
         return False
     head = text[start:j]
     return bool(gazetteer.org_suffix_type(head) or gazetteer.places_named(head)
-                or any(s == start and e == j for s, e in orgs))
+                or (start, j) in orgs.exact)
 
 
 _JOINER = re.compile("[与和及、]")
@@ -1156,6 +1251,20 @@ def _to_mentions(
         ss, se = sentence_of(sentences, c.start)
         ev = Evidence(doc.id, c.start, c.end, c.method, c.confidence, ss, se)
         out.append(Mention(text[c.start : c.end], type_, ev, c.key))
+    return out
+
+
+def _in_sentences(
+    cands: Iterable[Candidate], sentences: Sequence[tuple[int, int]]
+) -> list[list[Candidate]]:
+    """The candidates that start in each sentence, in their order: a rule that runs sentence by
+    sentence then looks at its own sentence's, not at every one in a long article."""
+    out: list[list[Candidate]] = [[] for _ in sentences]
+    starts = [s for s, _ in sentences]
+    for c in cands:
+        i = bisect_right(starts, c.start) - 1
+        if i >= 0 and c.start < sentences[i][1]:
+            out[i].append(c)
     return out
 
 

@@ -28,7 +28,7 @@ from zhkg.export import Spool, write_exports
 from zhkg.mentions import find_mentions
 from zhkg.model import Document, Extraction
 from zhkg.rdf import META_GRAPH, article_graph_iri
-from zhkg.read import content_hash, iter_documents
+from zhkg.read import DEFAULT_MAX_ARTICLE_CHARS, content_hash, iter_documents
 from zhkg.relations import find_relations
 from zhkg.store import Store
 from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, Tagger
@@ -226,6 +226,7 @@ def build(
     page: bool = True,
     max_nodes: int | None = 2000,
     exports: bool = True,
+    max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
 ) -> BuildReport:
     """Build (or add to) the graph in `out_dir`: store, exports, page and build.json.
 
@@ -243,7 +244,8 @@ def build(
     try:
         out.mkdir(parents=True, exist_ok=True)
         _build(report, out, jobs=jobs, engine=engine, scheduler=scheduler, on_error=on_error,
-               on_progress=on_progress, page=page, max_nodes=max_nodes, exports=exports)
+               on_progress=on_progress, page=page, max_nodes=max_nodes, exports=exports,
+               max_article_chars=max_article_chars)
     except OSError as exc:
         raise output_error(exc, out) from None
     return report
@@ -252,7 +254,7 @@ def build(
 def _build(report: BuildReport, out: Path, *, jobs: int | None, engine: str,
            scheduler: str | None, on_error: Callable[[InputError], None] | None,
            on_progress: Progress | None, page: bool, max_nodes: int | None,
-           exports: bool) -> None:
+           exports: bool, max_article_chars: int | None) -> None:
     def error(exc: InputError) -> None:
         if isinstance(exc, ArticleError):
             report.article_errors.append({"id": exc.doc_id, "source": exc.path,
@@ -276,7 +278,7 @@ def _build(report: BuildReport, out: Path, *, jobs: int | None, engine: str,
             cleanup.callback(spool.close)
 
         def todo() -> Iterator[Document]:
-            for doc in iter_documents(report.inputs, error):
+            for doc in iter_documents(report.inputs, error, max_chars=max_article_chars):
                 report.articles_read += 1
                 if known.get(doc.id) == content_hash(doc):
                     report.articles_skipped_unchanged += 1
@@ -696,6 +698,7 @@ def extract_to_jsonl(
     out_file: str | os.PathLike[str],
     *,
     on_error: Callable[[InputError], None] | None = None,
+    max_article_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
 ) -> tuple[int, int]:
     """`zhkg extract`: one JSON line per readable document, written atomically.
 
@@ -715,7 +718,8 @@ def extract_to_jsonl(
     warm()
     try:
         with atomic_write(out_file, "w", encoding="utf-8") as f:
-            for doc in iter_documents([str(p) for p in paths], error, exclude=[out_file]):
+            for doc in iter_documents([str(p) for p in paths], error, exclude=[out_file],
+                                      max_chars=max_article_chars):
                 try:
                     record = extraction_record(extract_document(doc))
                 except Exception as exc:

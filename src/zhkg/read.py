@@ -8,7 +8,11 @@ its size (benches/bench_read.py). The only per-corpus state is the set of ids al
 (12-byte digests, about 80 bytes an article), needed to keep ids unique and report duplicates.
 
 A problem with one input never stops the run: it becomes an `InputError` naming the file (and the
-line, for JSON Lines) passed to `on_error`, and reading goes on with the next input.
+line, for JSON Lines) passed to `on_error`, and reading goes on with the next input. So does an
+input that would cost too much: an article longer than `DEFAULT_MAX_ARTICLE_CHARS` characters
+(or the caller's limit) is skipped, and one whose input has more bytes than that many characters
+can take is skipped as it is read, never held; a .gz input that expands more than
+`_MAX_EXPANSION` times its size (a decompression bomb) is skipped where that is found.
 
 Decisions, so callers can rely on them:
 
@@ -19,10 +23,13 @@ Decisions, so callers can rely on them:
   folder often holds a README or an index. A file named on the command line with another
   extension is reported, since the user asked for it explicitly.
 * Encodings (.txt): UTF-8 with or without a BOM first; UTF-16 with a BOM, or without one when
-  its NUL bytes say so; otherwise GB18030 when the bytes read as common simplified Chinese, then
-  charset-normalizer's guess, then Big5. NUL bytes that are not UTF-16, or text that is mostly
-  control characters, make a "binary file" error. JSON Lines must be UTF-8 (a line that is not
-  is reported). A text of a few characters is ambiguous between encodings and may be misread.
+  its NUL bytes say so; otherwise GB18030 when the bytes read as common simplified Chinese, Big5
+  when they read as common traditional Chinese, then charset-normalizer's guess, then Big5. A
+  file that is UTF-8 but for a few bad bytes is reported with the byte offset and line of the
+  first (any other reading would be mojibake). NUL bytes that are not UTF-16, or text that is
+  mostly control characters, make a "binary file" error. JSON Lines must be UTF-8 (a line that
+  is not is reported, with the offset of its first bad byte in the file). A text of a few
+  characters is ambiguous between encodings and may be misread.
 * ``.txt`` in the seed format: line 1 title, line 2 a date/time, the rest the body. If line 2 does
   not parse as a date the whole file is the body and the title is empty: guessing a title from
   line 1 would silently drop the first paragraph of bodies that have none.
@@ -53,6 +60,7 @@ import contextlib
 import gzip
 import hashlib
 import html
+import html.entities
 import json
 import os
 import re
@@ -89,6 +97,25 @@ _FALLBACK_ENCODINGS = ("gb18030", "big5")
 _MAX_CONTROL_SHARE = 0.05
 #: JSON Lines are read in pieces of this size so a huge line can be skipped without holding it.
 _CHUNK = 1 << 20
+#: Articles longer than this many characters (title and text) are skipped, named, unless the
+#: caller sets another limit (`zhkg build/extract --max-article-chars`). Extraction costs 6 to
+#: 10 µs and about 200 bytes a character (benches/article_length.py): two million characters,
+#: some 6 MB of Chinese and far beyond any news article, take 12 to 20 s and 0.4 GB in a worker.
+DEFAULT_MAX_ARTICLE_CHARS = 2_000_000
+#: Bytes a character can take in a file: 4 in UTF-8, UTF-16 and GB18030, and 12 in a JSON string
+#: (a character beyond the BMP as two \u escapes). An input with more bytes than the article
+#: limit allows is skipped while it is read, without being held: the limit bounds memory too.
+_TXT_BYTES_PER_CHAR = 4
+_JSON_BYTES_PER_CHAR = 12
+#: Room for what is not the article in a .txt file (date line, line ends, byte order mark) and
+#: in a JSON line (the id, the date, other fields).
+_TXT_SLACK = 4096
+_JSON_SLACK = 1 << 20
+#: A .gz input may expand to this many times the compressed bytes read, past its first
+#: `_EXPANSION_FLOOR` bytes. Text compresses 3 to 10 times; a decompression bomb (1 MB that
+#: expands to 1 GiB) a thousand times: it is skipped, named, before it fills memory or disk.
+_MAX_EXPANSION = 100
+_EXPANSION_FLOOR = 16 << 20
 
 OnError = Callable[[InputError], None]
 
@@ -221,7 +248,9 @@ def blank_markup(text: str) -> str:
 def _blank(s: str, tag: str | None) -> str:
     n = len(s)
     if s.startswith("&"):
-        char = html.unescape(s)
+        # a named entity only by its whole name: unescape alone would also read the legacy
+        # prefix of a longer word ("&ampx;" -> "&x;")
+        char = html.unescape(s) if s.startswith("&#") else html.entities.html5.get(s[1:], s)
         if char == s:
             return s  # not an entity HTML knows: prose such as "&foo;" stays
         if len(char) > n:
@@ -248,8 +277,9 @@ def decode_bytes(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         try:
             return _check_text(data[len(codecs.BOM_UTF8) :].decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ValueError("starts with a UTF-8 byte order mark but is not UTF-8") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError("starts with a UTF-8 byte order mark but has "
+                             + _utf8_error_at(data, exc.start + len(codecs.BOM_UTF8))) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return _check_text(data.decode("utf-16"))
@@ -259,14 +289,39 @@ def decode_bytes(data: bytes) -> str:
         return _check_text(_decode_utf16_without_bom(data))
     try:
         return _check_text(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data[:_SNIFF_BYTES]):
+            # UTF-8 with a few bad bytes (a truncated copy, two files joined): any other reading
+            # would be mojibake, and where the damage is tells the user what to repair
+            raise ValueError(_utf8_error_at(data, exc.start) + " of a UTF-8 file") from None
     for encoding in _candidate_encodings(data):
         try:
             return _check_text(data.decode(encoding))
         except (UnicodeDecodeError, LookupError):
             continue
     raise ValueError("not text in a known encoding (tried UTF-8, GB18030, Big5)")
+
+
+def _utf8_error_at(data: bytes, offset: int) -> str:
+    """Where invalid UTF-8 starts, as a user can find it: the byte offset in the file and the
+    line (1-based, counting b"\\n")."""
+    line = data.count(b"\n", 0, offset) + 1
+    return f"invalid UTF-8 at byte {offset} (line {line})"
+
+
+#: Valid UTF-8 characters beyond ASCII, per invalid byte, in text that is UTF-8 with damage. GBK,
+#: Big5 and Shift-JIS text makes a few valid UTF-8 characters by chance, and far more bad bytes.
+_UTF8_MAJORITY = 20
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    text = sample.decode("utf-8", "surrogateescape")  # each invalid byte: one lone surrogate
+    bad = len(_ESCAPED.findall(text))
+    good = len(_NON_ASCII.findall(text)) - bad
+    return good >= 8 and bad * _UTF8_MAJORITY <= good
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
 def _decode_utf16_without_bom(data: bytes) -> str:
@@ -308,6 +363,8 @@ def _candidate_encodings(data: bytes) -> list[str]:
         sample = sample[: sample.rindex(b"\n")]  # do not cut a multi-byte character
     if _looks_simplified(sample):
         return ["gb18030", "big5"]
+    if _looks_traditional(sample):
+        return ["big5", "gb18030"]
     best = charset_normalizer.from_bytes(sample).best()
     guesses: list[str] = []
     if best is not None:
@@ -338,13 +395,42 @@ def _gb2312_common() -> frozenset[str]:
     return _common_hanzi
 
 
+def _big5_common() -> frozenset[str]:
+    """The 5,401 frequently used characters of Big5 (lead bytes 0xA4-0xC6) with its punctuation
+    and symbols (0xA1-0xA3), built once: what traditional Chinese text is mostly made of, while
+    GBK or Shift-JIS bytes read as Big5 fall all over the table. charset-normalizer alone reads
+    a short Big5 text as Shift-JIS more often than not."""
+    global _common_traditional
+    if _common_traditional is None:
+        chars = set()
+        for lead in range(0xA1, 0xC7):
+            for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+                try:
+                    chars.add(bytes((lead, trail)).decode("big5"))
+                except UnicodeDecodeError:
+                    continue
+        _common_traditional = frozenset(chars)
+    return _common_traditional
+
+
+_common_traditional: frozenset[str] | None = None
+
+
 def _looks_simplified(sample: bytes) -> bool:
+    return _mostly_common(sample, "gb18030", _gb2312_common())
+
+
+def _looks_traditional(sample: bytes) -> bool:
+    return _mostly_common(sample, "big5", _big5_common())
+
+
+def _mostly_common(sample: bytes, encoding: str, common: frozenset[str]) -> bool:
     try:
-        text = sample.decode("gb18030")
+        text = sample.decode(encoding)
     except UnicodeDecodeError:
         return False
     wide = _NON_ASCII.findall(text)
-    return bool(wide) and sum(map(_gb2312_common().__contains__, wide)) >= 0.8 * len(wide)
+    return bool(wide) and sum(map(common.__contains__, wide)) >= 0.8 * len(wide)
 
 
 def _check_text(text: str) -> str:
@@ -387,10 +473,12 @@ def parse_txt(text: str) -> tuple[str, str | None, str]:
 
 @dataclass
 class _Run:
-    """State of one `iter_documents` call: the ids given out, as digests to keep memory low."""
+    """State of one `iter_documents` call: the limits, and the ids given out, as digests to keep
+    memory low."""
 
     on_error: OnError
     max_bytes: int | None
+    max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS
     seen: set[bytes] = field(default_factory=set)
     #: (device, inode) of files never to read: the output of the run that reads.
     exclude: frozenset[tuple[int, int]] = frozenset()
@@ -403,6 +491,34 @@ class _Run:
         except OSError:
             return False
         return (st.st_dev, st.st_ino) in self.exclude
+
+    def cap(self, per_char: int, slack: int) -> int | None:
+        """The bytes one article may take in an input (`per_char` bytes a character at most):
+        `max_bytes`, or fewer if no article of `max_chars` characters can take more."""
+        caps = [self.max_bytes]
+        if self.max_chars is not None:
+            caps.append(self.max_chars * per_char + slack)
+        return min((c for c in caps if c is not None), default=None)
+
+    def too_large(self, cap: int, size: int | None = None, *, line: bool = False) -> str:
+        """Why an input (a JSON line with `line`) over `cap` bytes, `size` if known before
+        reading, was not read."""
+        if line:
+            head, tail = f"line longer than {cap} bytes", ""
+        elif size is None:
+            head, tail = f"too large (over {cap} bytes", ")"
+        else:
+            head, tail = f"too large ({size} bytes > {cap}", ")"
+        if cap != self.max_bytes:
+            head += f": more than {self.max_chars} characters, the limit of --max-article-chars"
+        return head + tail
+
+    def too_long(self, chars: int) -> str | None:
+        """Why an article of `chars` characters is not read, or None if it is within the limit."""
+        if self.max_chars is None or chars <= self.max_chars:
+            return None
+        return (f"article too long ({chars} characters > {self.max_chars}, the limit of "
+                "--max-article-chars)")
 
     def claim(self, doc_id: str) -> bool:
         key = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=12).digest()
@@ -418,20 +534,25 @@ def iter_documents(
     *,
     max_bytes: int | None = None,
     exclude: Iterable[str | os.PathLike[str]] = (),
+    max_chars: int | None = DEFAULT_MAX_ARTICLE_CHARS,
 ) -> Iterator[Document]:
     """Every article in `paths` (files or folders, walked recursively in sorted order).
 
-    Problems are passed to `on_error` as `InputError` and the run goes on. `max_bytes` bounds one
-    article (a .txt file, a JSON line): a larger one is reported and skipped without being held in
-    memory. Without it, a huge article is read whole (memory a small multiple of its size).
-    The files in `exclude` (the caller's output, say) are never read, under any name.
+    Problems are passed to `on_error` as `InputError` and the run goes on. `max_chars` bounds
+    one article's title and text (None: no limit): a longer one is reported and skipped, and one
+    whose input has more bytes than so many characters can take is skipped while it is read,
+    without being held in memory. `max_bytes` bounds the bytes of one article's input (a .txt
+    file, a JSON line) the same way. A .gz input that expands more than `_MAX_EXPANSION` times
+    is reported and skipped where the expansion is found (a decompression bomb). The files in
+    `exclude` (the caller's output, say) are never read, under any name.
     """
     skip = set()
     for path in exclude:
         with contextlib.suppress(OSError):
             st = os.stat(path)
             skip.add((st.st_dev, st.st_ino))
-    run = _Run(on_error=on_error, max_bytes=max_bytes, exclude=frozenset(skip))
+    run = _Run(on_error=on_error, max_bytes=max_bytes, max_chars=max_chars,
+               exclude=frozenset(skip))
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]  # one path, not an iterable of its characters
     for given in paths:
@@ -526,32 +647,99 @@ def _read_file(path: Path, root: Path, run: _Run, *, explicit: bool) -> Iterator
         yield from _read_jsonl(path, run)
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+class _Bomb(Exception):
+    """A .gz input that expanded more than `_MAX_EXPANSION` times: raised while reading."""
+
+    def __init__(self, expanded: int) -> None:
+        super().__init__(expanded)
+        self.expanded = expanded
+
+    def reason(self) -> str:
+        return (f"decompresses to more than {_MAX_EXPANSION} times its size (a decompression "
+                f"bomb?); skipped after {self.expanded:,} bytes")
+
+
+class _GzipInput:
+    """A .gz file read through a watch on how far it expands (`_MAX_EXPANSION`): the per-article
+    byte limits bound what is held, this bounds the work of reading on past it."""
+
+    def __init__(self, path: Path) -> None:
+        self.raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            self.gz = gzip.GzipFile(fileobj=self.raw, mode="rb")
+        except BaseException:
+            self.raw.close()
+            raise
+        self.expanded = 0
+
+    def _watch(self, data: bytes) -> bytes:
+        self.expanded += len(data)
+        if (self.expanded > _EXPANSION_FLOOR
+                and self.expanded > _MAX_EXPANSION * self.raw.tell()):
+            raise _Bomb(self.expanded)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:  # piece by piece, so that the watch sees each
+            return b"".join(iter(lambda: self.read(_CHUNK), b""))
+        return self._watch(self.gz.read(size))
+
+    def readline(self, size: int) -> bytes:
+        return self._watch(self.gz.readline(size))
+
+    def seek(self, offset: int) -> int:
+        self.expanded = offset
+        return self.gz.seek(offset)
+
+    def close(self) -> None:
+        try:
+            self.gz.close()
+        finally:
+            self.raw.close()
+
+    def __enter__(self) -> _GzipInput:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_Binary = IO[bytes] | _GzipInput
+
+
+def _open_binary(path: Path) -> _Binary:
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile is a binary IO
+        return _GzipInput(path)
     return open(path, "rb")  # noqa: SIM115 - returned to a with-statement in the caller
 
 
 def _read_txt(path: Path, root: Path, run: _Run) -> Document | None:
     where = str(path)
+    cap = run.cap(_TXT_BYTES_PER_CHAR, _TXT_SLACK)
     try:
-        if run.max_bytes is not None and not path.name.lower().endswith(".gz"):
+        if cap is not None and not path.name.lower().endswith(".gz"):
             size = path.stat().st_size
-            if size > run.max_bytes:
-                run.on_error(InputError(where, f"too large ({size} bytes > {run.max_bytes})"))
+            if size > cap:
+                run.on_error(InputError(where, run.too_large(cap, size)))
                 return None
         with _open_binary(path) as f:
-            text = _decode_utf8_stream(f, run.max_bytes)
+            text = _decode_utf8_stream(f, cap)
             if text is None:  # not plain UTF-8: read the bytes whole and detect the encoding
                 f.seek(0)
-                data = f.read(-1 if run.max_bytes is None else run.max_bytes + 1)
+                data = f.read(-1 if cap is None else cap + 1)
+                if cap is not None and len(data) > cap:
+                    raise _TooLarge
                 if not data:
                     run.on_error(InputError(where, "empty file"))
                     return None
                 text = decode_bytes(data)
                 del data
     except _TooLarge:
-        run.on_error(InputError(where, f"too large (over {run.max_bytes} bytes)"))
+        assert cap is not None
+        run.on_error(InputError(where, run.too_large(cap)))
+        return None
+    except _Bomb as exc:
+        run.on_error(InputError(where, exc.reason()))
         return None
     except (OSError, EOFError, zlib.error) as exc:
         run.on_error(InputError(where, f"cannot read: {_reason(exc)}"))
@@ -564,6 +752,10 @@ def _read_txt(path: Path, root: Path, run: _Run) -> Document | None:
         return None
     title, published, body = parse_txt(text)
     del text
+    too_long = run.too_long(len(title) + len(body))
+    if too_long is not None:
+        run.on_error(InputError(where, too_long))
+        return None
     body = clean_text(body)
     if not body.strip():
         run.on_error(InputError(where, "no article text" if title else "empty file"))
@@ -593,7 +785,7 @@ class _TooLarge(Exception):
     """An article over `max_bytes`: raised while reading, reported by the caller."""
 
 
-def _decode_utf8_stream(f: IO[bytes], max_bytes: int | None) -> str | None:
+def _decode_utf8_stream(f: _Binary, max_bytes: int | None) -> str | None:
     """The file's text if it is UTF-8 (a BOM is dropped later), else None.
 
     Decoding piece by piece keeps the peak near twice the text's size: `bytes.decode` of one
@@ -634,26 +826,40 @@ def _reason(exc: BaseException) -> str:
 # -- JSON Lines -------------------------------------------------------------------------------
 
 
-def _iter_lines(f: IO[bytes], max_bytes: int | None) -> Iterator[tuple[int, str, str | None]]:
-    """(line number, text without its line end, problem) of each line of a JSON Lines file.
+def _iter_lines(f: _Binary, max_bytes: int | None) -> Iterator[tuple[int, str, str | None, int]]:
+    """(line number, text without its line end, problem, bad byte) of each line of a JSON Lines
+    file.
 
     The problem is None, "long" (over `max_bytes`; the line was skipped in pieces, never held)
-    or "encoding" (not UTF-8), and the text is then empty. Lines are split on b"\\n" only:
+    or "encoding" (not UTF-8; the bad byte is the offset of the first invalid byte in the file),
+    and the text is then empty. Lines are split on b"\\n" only:
     U+2028 and friends are valid inside JSON strings and must not end a line, which
     `str.splitlines` would do. A line is read and decoded in pieces of at most 1 MiB, so a 50 MB
     line costs its text plus the pieces, not the three-fold transient of decoding one buffer.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     number = 0
+    line_start = 0  # offset in the file of the line's first byte
+
+    def decode(chunk: bytes, read: int, final: bool) -> str:
+        """Decodes the next piece of the line (`read` bytes of it before); a bad byte raises
+        `_BadByte` with its offset in the file."""
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous piece
+        try:
+            return decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            raise _BadByte(line_start + read - pending + exc.start) from None
+
     while True:
         chunk = f.readline(_CHUNK)
         if not chunk:
             return
         number += 1
         pieces: list[str] = []
-        size = 0
+        size = raw = bad = 0
         problem: str | None = None
         while True:
+            raw += len(chunk)
             ended = chunk.endswith(b"\n")
             if ended:
                 chunk = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1]
@@ -662,44 +868,57 @@ def _iter_lines(f: IO[bytes], max_bytes: int | None) -> Iterator[tuple[int, str,
                 problem, pieces = "long", []
             if problem is None:
                 try:
-                    pieces.append(decoder.decode(chunk, final=ended))
-                except UnicodeDecodeError:
-                    problem, pieces = "encoding", []
+                    pieces.append(decode(chunk, size - len(chunk), ended))
+                except _BadByte as exc:
+                    problem, pieces, bad = "encoding", [], exc.offset
             if ended:
                 break
             chunk = f.readline(_CHUNK)
             if not chunk:
                 if problem is None:
                     try:
-                        pieces.append(decoder.decode(b"", final=True))
-                    except UnicodeDecodeError:
-                        problem, pieces = "encoding", []
+                        pieces.append(decode(b"", size, True))
+                    except _BadByte as exc:
+                        problem, pieces, bad = "encoding", [], exc.offset
                 break
         decoder.reset()
         text = "".join(pieces)
         pieces = []
-        yield number, text, problem
+        yield number, text, problem, bad
+        line_start += raw
+
+
+class _BadByte(Exception):
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
 
 
 def _read_jsonl(path: Path, run: _Run) -> Iterator[Document]:
     where = str(path)
     stem = _stem(path)
     any_line = False
+    number = 0
+    cap = run.cap(_JSON_BYTES_PER_CHAR, _JSON_SLACK)
     try:
         with _open_binary(path) as f:
-            for number, line, problem in _iter_lines(f, run.max_bytes):
+            for number, line, problem, bad in _iter_lines(f, cap):
                 any_line = True
                 if problem == "long":
-                    run.on_error(InputError(where, f"line longer than {run.max_bytes} bytes",
-                                            number))
+                    assert cap is not None
+                    run.on_error(InputError(where, run.too_large(cap, line=True), number))
                 elif problem == "encoding":
-                    run.on_error(InputError(where, "not UTF-8 (JSON Lines must be UTF-8)",
-                                            number))
+                    run.on_error(InputError(
+                        where, f"not UTF-8 (JSON Lines must be UTF-8): invalid UTF-8 at byte "
+                        f"{bad} of the file", number))
                 else:
                     doc = _jsonl_document(line, where, stem, number, run)
                     del line
                     if doc is not None:
                         yield doc
+    except _Bomb as exc:
+        run.on_error(InputError(where, exc.reason(), number + 1))
+        return
     except (OSError, EOFError, zlib.error) as exc:
         run.on_error(InputError(where, f"cannot read: {_reason(exc)}"))
         return
@@ -733,6 +952,11 @@ def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) ->
         problem = "missing" if text is None else f"a {_json_type(text)}, not a string"
         run.on_error(InputError(where, f'"text" is {problem}', number))
         return None
+    title = record.get("title")
+    too_long = run.too_long(len(text) + (len(title) if isinstance(title, str) else 0))
+    if too_long is not None:
+        run.on_error(InputError(where, too_long, number))
+        return None
     text = clean_text(text)
     if not text.strip():
         run.on_error(InputError(where, '"text" is empty', number))
@@ -745,7 +969,6 @@ def _jsonl_document(line: str, where: str, stem: str, number: int, run: _Run) ->
         run.on_error(InputError(where, f"duplicate id {doc_id!r} (an earlier article has it)",
                                 number))
         return None
-    title = record.get("title")
     date = record.get("date")
     return Document(
         id=doc_id,

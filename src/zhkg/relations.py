@@ -8,6 +8,7 @@ wherever both places are mentioned.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 
 from zhkg import gazetteer, resolve
@@ -125,11 +126,16 @@ def _policies(
     某市鼓励企业建立…制度). Titles listed right after one another share the first one's verb."""
     text = doc.text
     top = _top_level(ms)
+    # `ms` is sorted by start; `top` by start and by end (its mentions do not overlap)
+    starts = [m.start for m in ms]
+    top_starts = [m.start for m in top]
+    top_ends = [m.end for m in top]
     previous: tuple[Mention, Relation] | None = None
     for p in ms:
         if p.type != "Policy":
             continue
-        inner = [m for m in ms if m.start == p.start and m.end < p.end and m.type in AGENTS]
+        inner = [m for m in ms[bisect_left(starts, p.start) : bisect_right(starts, p.start)]
+                 if m.end < p.end and m.type in AGENTS]
         if inner:
             ev = _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences)
             yield Relation(inner[0], "issues", p, ev)
@@ -149,10 +155,14 @@ def _policies(
         if not verb:
             continue
         verb_start = p.start - len(lead) + verb.start()
-        cands = [m for m in top if ss <= m.start and m.end <= verb_start and m.type in AGENTS]
-        if not cands or _URGES.search(text, cands[-1].end, verb_start):
+        # the last place or body that starts in the sentence and ends before the verb
+        first = bisect_left(top_starts, ss)
+        k = bisect_right(top_ends, verb_start) - 1
+        while k >= first and top[k].type not in AGENTS:
+            k -= 1
+        if k < first or _URGES.search(text, top[k].end, verb_start):
             continue
-        who = cands[-1]
+        who = top[k]
         kind = policy_trigger_kind(verb.group())
         rel = Relation(
             who, kind, p, _ev(doc, who.start, p.end, f"pattern:policy-{kind}", 0.7, sentences)
@@ -220,10 +230,14 @@ def _located_and_subsidiary(
         m for m in ms if m.type in ("Company", "GovernmentBody", "Organization", "DevelopmentZone")
     ]
     places = [m for m in ms if m.type in PLACE_TYPES]
+    place_starts = [p.start for p in places]
     for o in orgs:
-        inside = [p for p in places if o.start <= p.start and p.end <= o.end and p.end < o.end]
-        if inside:
-            p = inside[0]
+        # the first place inside the name, short of its end: one of those that start inside it
+        i = bisect_left(place_starts, o.start)
+        while i < len(places) and places[i].start < o.end and places[i].end >= o.end:
+            i += 1
+        if i < len(places) and places[i].start < o.end:
+            p = places[i]
             pred = "partOf" if o.type == "DevelopmentZone" else "locatedIn"
             yield Relation(
                 o, pred, p, _ev(doc, o.start, o.end, "pattern:name-place", 0.8, sentences)
@@ -234,15 +248,19 @@ def _located_and_subsidiary(
         g = _GROUP_SUB.search(c.text) if c.type == "Company" else None
         if g and g.end() == len(c.text) and g.start() >= 2:
             stems.setdefault(c.text[: g.start()], c)
+    order = {stem: i for i, stem in enumerate(stems)}
+    lengths = sorted({len(stem) for stem in stems})
     for c in ms:
         if c.type != "Company":
             continue
-        for stem, parent in stems.items():
+        # the stems the name starts with and goes on after by two characters, first found first
+        heads = sorted((c.text[:n] for n in lengths if n <= len(c.text) - 2
+                        and c.text[:n] in stems), key=order.__getitem__)
+        for stem in heads:
+            parent = stems[stem]
             rest = c.text[len(stem) :]
             if (
-                c.text.startswith(stem)
-                and len(rest) >= 2
-                and resolve.identity("Company", c.text) != resolve.identity("Company", parent.text)
+                resolve.identity("Company", c.text) != resolve.identity("Company", parent.text)
                 and (c.text.startswith(parent.text) or not _GROUP_SUB.match(rest))
             ):
                 ev = _ev(doc, c.start, c.end, "pattern:name-parent", 0.7, sentences)

@@ -23,6 +23,13 @@ from zhkg.wordseg import Segmenter
 # Sentence ends: Chinese and ASCII terminators, and line breaks. A closing quote or bracket right
 # after a terminator stays with its sentence.
 _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*|\n+")
+#: The longest sentence: text that runs on without a sentence end (a page scraped without its
+#: punctuation, a table) is cut into pieces of at most this many characters, after the last
+#: comma or space in reach where there is one. Every rule that looks at a whole sentence then
+#: costs the same per character however long the article (news sentences are far shorter), and
+#: the tagger, which reads at most 512 characters at once, never has to cut a name in two.
+MAX_SENTENCE = 512
+_SOFT_END = re.compile(r"[，、,：:\s]")
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -48,13 +55,22 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        if text[start:end].strip():
-            spans.append((start, end))
-        start = end
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text)))
+        _add_sentence(text, start, m.end(), spans)
+        start = m.end()
+    if start < len(text):
+        _add_sentence(text, start, len(text), spans)
     return spans
+
+
+def _add_sentence(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while end - start > MAX_SENTENCE:
+        cut = start + MAX_SENTENCE
+        for m in _SOFT_END.finditer(text, start + MAX_SENTENCE // 2, cut):
+            cut = m.end()  # the last one wins
+        _add_sentence(text, start, cut, spans)
+        start = cut
+    if not text[start:end].isspace() and start < end:
+        spans.append((start, end))
 
 
 def segmenter() -> Segmenter:

@@ -445,12 +445,48 @@ def _parse_rdf(path: Path) -> Graph:
         )
     dataset = Dataset()
     try:
-        dataset.parse(path, format=fmt)
+        if fmt == "json-ld":
+            from rdflib.parser import PythonInputSource
+
+            # parsed here and handed over as data, so that rdflib never loads a context itself
+            source = PythonInputSource(_offline_json_ld(path), system_id=path.absolute().as_uri())
+            dataset.parse(source=source, format=fmt)
+        else:
+            dataset.parse(path, format=fmt)
     except FileNotFoundError:
         raise InputError(str(path), "no such file") from None
+    except InputError:
+        raise
     except Exception as exc:  # rdflib raises many kinds for bad syntax
         raise InputError(str(path), f"not valid {fmt}: {exc}") from None
     return dataset
+
+
+def _offline_json_ld(path: Path) -> Any:
+    """The JSON of a JSON-LD file whose contexts are all inline.
+
+    A context given by reference (``"@context": "https://..."``, or ``@import``) would make
+    rdflib fetch it: reading a file must never reach the network (a file from elsewhere could
+    point it at any host, the user's intranet included) nor another local file. zhkg's own
+    exports carry their context inline.
+    """
+    with open(path, "rb") as f:
+        data = json.load(f)
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("@context", "@import"):
+                    for ref in value if isinstance(value, list) else [value]:
+                        if isinstance(ref, str):
+                            raise InputError(str(path), f"the JSON-LD context {ref!r} is "
+                                             "referenced, not inline: zhkg does not fetch "
+                                             "contexts (put the context in the file)")
+                stack.append(value)
+    return data
 
 
 # -- restrictions --------------------------------------------------------------------------------

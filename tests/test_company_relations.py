@@ -6,6 +6,7 @@ data). The FinRE floors run only where ../shared/data (or $ZHKG_DATA) holds FinR
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,25 @@ def test_relations_reads_every_pair_of_a_sentence(model: cr.RelationModel) -> No
     assert (names[0], "cooperatesWith", names[1]) in found
     assert (names[3], "subsidiaryOf", names[2]) in found
     assert all(r.predicate in cr.PREDICATES for r in model.relations(text, names))
+
+
+def test_relations_reads_pairs_at_most_max_between_apart() -> None:
+    class Counting(cr.RelationModel):
+        reads = 0
+
+        def probabilities_of(self, feats: Iterable[str]) -> tuple[float, ...]:
+            Counting.reads += 1
+            return super().probabilities_of(feats)
+
+    m = Counting.from_dict(json.loads(cr.MODEL_PATH.read_text(encoding="utf-8")))
+    names = ["星海能源", "北辰重工", "青禾食品", "远帆物流", "南岭电气", "东岳钢铁"]
+    text = "参展企业有" + "、".join(names) + "等。"
+    sp = spans(text, *names)
+    m.relations(text, sp)
+    assert Counting.reads == 5 + 4 + 3 + 2 + 1 - 1  # every pair but the first and the last
+    Counting.reads = 0
+    m.relations(text, sp, max_between=0)
+    assert Counting.reads == 5
 
 
 def test_features_clip_words_that_run_across_a_name() -> None:

@@ -273,6 +273,7 @@ def build(
             loaded(last=True)
         marks.append((time.perf_counter(), _cpu()))
         store.refresh_entities(resolve.canonical_name, gazetteer)
+        store.publish_snapshot()  # the complete graph: what `zhkg serve` switches to
         marks.append((time.perf_counter(), _cpu()))
         drawing = None
         if page and report.jobs > 1:

@@ -408,8 +408,9 @@ def _worker_main(fd: int, store_path: str, read_only: bool, memory_mb: int = 0) 
             resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
         try:
             store = open_store(Path(store_path), read_only)
-        except StoreError as exc:
-            conn.send(("error", str(exc)))
+        except (StoreError, OSError, RuntimeError) as exc:  # RuntimeError: RocksDB's corruption
+            with contextlib.suppress(OSError):  # the server may be gone (closing)
+                conn.send(("error", f"{store_path}: cannot open the store: {exc}"))
             return
         conn.send(("ready", ""))
         while True:
@@ -684,11 +685,13 @@ class WorkerPool:
 
     def _replace(self) -> None:
         source = self.source
-        try:
-            worker: _Worker | None = self._spawn(source)
-        except StoreError as exc:
-            print(f"zhkg serve: cannot replace a query worker: {exc}", file=sys.stderr)
-            worker = None
+        worker: _Worker | None = None
+        if not self._closed:
+            try:
+                worker = self._spawn(source)
+            except StoreError as exc:
+                if not self._closed:
+                    print(f"zhkg serve: cannot replace a query worker: {exc}", file=sys.stderr)
         with self._cv:
             self._respawning -= 1
             stale = worker is not None and (self._closed or source != self._source)

@@ -10,17 +10,25 @@ Over loopback only, with bounded request counts:
   serialised straight to JSON in-process (what the cap costs);
 * timeout: a cartesian COUNT under a 1 s timeout: time to the 503, then to the next answer
   (the killed worker is replaced);
+* a 200 KB query (long runs of one character class: quadratic for the old refusal scan), and
+  20 KB of nested braces: time to the answer;
+* the attack mix (`--attack-seconds`): two clients (127.0.0.2 and .3, four requests in flight
+  each) send cartesian products while four light clients (127.0.0.4-.7, one at a time) send small
+  SELECTs: the light queries' p50/p95 latency and error rate, with the server's defaults
+  (30 s timeout, 4 workers);
 * push: every article graph PUT to a real `oxigraph serve` on a free port: graphs/s, triples/s.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -61,6 +69,79 @@ def build_store(path: Path, articles: int) -> int:
     n = len(store)
     del store
     return n
+
+
+def send(url: str, query: str, source: str | None = None, body: bool = False,
+         timeout: float = 120) -> tuple[int, float]:
+    """One request from `source` (a loopback address: a distinct client); (status, seconds)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+    t = time.perf_counter()
+    try:
+        if body:
+            conn.request("POST", parts.path, body=query.encode(),
+                         headers={"Content-Type": "application/sparql-query"})
+        else:
+            conn.request("GET", parts.path + "?" + urllib.parse.urlencode({"query": query}))
+        response = conn.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - t
+    except OSError:
+        return 0, time.perf_counter() - t
+    finally:
+        conn.close()
+
+
+def bench_hostile(store: Path) -> None:
+    config = EndpointConfig(store=store, port=0, timeout=30, workers=4)
+    with SparqlEndpoint(config) as endpoint:
+        for label, text in (("200 KB POST (a comment of 200,000 digits)",
+                             "ASK { ?s ?p ?o } # " + "1" * 200_000),
+                            ("200 KB POST (a literal of 200,000 digits)",
+                             "SELECT * WHERE { ?s ?p " + "1" * 200_000 + " }"),
+                            ("20 KB of nested braces",
+                             "SELECT * WHERE " + "{" * 10_000 + " ?s ?p ?o " + "}" * 10_000
+                             + " LIMIT 1")):
+            status, took = send(endpoint.url, text, body=True)
+            print(f"{label}: answered {status} in {took:.2f} s")
+
+
+def bench_attack(store: Path, seconds: float) -> None:
+    config = EndpointConfig(store=store, port=0, timeout=30, workers=4)
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    light = (f'SELECT ?l WHERE {{ <{Z}id/e42> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}')
+    with SparqlEndpoint(config) as endpoint:
+        stop = threading.Event()
+        heavy_results: list[int] = []
+        light_results: list[tuple[int, float]] = []
+
+        def attacker(source: str) -> None:
+            while not stop.is_set():
+                heavy_results.append(send(endpoint.url, heavy, source)[0])
+
+        def user(source: str) -> None:
+            while not stop.is_set():
+                light_results.append(send(endpoint.url, light, source))
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            for source in ("127.0.0.2", "127.0.0.3"):
+                for _ in range(4):
+                    pool.submit(attacker, source)
+            time.sleep(2)  # the attackers hold the workers before the users come
+            for i in range(4, 8):
+                pool.submit(user, f"127.0.0.{i}")
+            time.sleep(seconds)
+            stop.set()
+        ok = [t for status, t in light_results if status == 200]
+        errors = len(light_results) - len(ok)
+        statuses = sorted({status for status, _ in light_results})
+        print(f"attack mix, {seconds:g} s, 2 clients x 4 cartesian products in flight, 4 light "
+              f"clients: light queries {len(light_results)}, errors {errors} "
+              f"({100 * errors / max(1, len(light_results)):.1f}%, statuses {statuses}); "
+              f"light p50 {1000 * statistics.median(ok) if ok else float('nan'):.0f} ms, "
+              f"p95 {1000 * pct(ok, 0.95) if ok else float('nan'):.0f} ms; heavy answered: "
+              f"{dict(sorted((s, heavy_results.count(s)) for s in set(heavy_results)))}")
 
 
 def get(url: str, accept: str = "application/sparql-results+json") -> tuple[int, bytes]:
@@ -179,6 +260,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--attack-seconds", type=float, default=60)
+    parser.add_argument("--only-attack", action="store_true",
+                        help="Only the hostile requests and the attack mix.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
@@ -186,8 +270,12 @@ def main() -> None:
         n = build_store(store, args.articles)
         print(f"store: {args.articles} article graphs, {n} quads, built in "
               f"{time.perf_counter() - t:.2f} s")
-        bench_endpoint(store, args.requests, args.clients)
-        bench_push(store, Path(tmp))
+        if not args.only_attack:
+            bench_endpoint(store, args.requests, args.clients)
+        bench_hostile(store)
+        bench_attack(store, args.attack_seconds)
+        if not args.only_attack:
+            bench_push(store, Path(tmp))
 
 
 if __name__ == "__main__":

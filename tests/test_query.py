@@ -5,19 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from _kg import FakeGazetteer, canonical_name, mention, sample
 from click.testing import CliRunner
+from test_serve_hostile import Listener
 
 from zhkg import rdf
 from zhkg.cli import cli
 from zhkg.errors import QueryError, StoreError
 from zhkg.export import write_exports
 from zhkg.model import Document, Extraction
-from zhkg.query import packaged_queries, parse_binding, resolve_query, run
+from zhkg.query import MAX_QUERY_BYTES, packaged_queries, parse_binding, resolve_query, run
 from zhkg.store import Store
 
 ID = "https://w3id.org/zhkg/id/"
@@ -182,3 +184,46 @@ def test_table_clips_long_values(build_dir: Path) -> None:
     assert lines and all(line.endswith("…") for line in lines if len(line) > 30)
     full = rows(build_dir, "SELECT DISTINCT ?s WHERE { ?e zhkg:sentence ?s }")
     assert max(len(r["s"]) for r in full) > 30  # csv keeps whole values
+
+
+def test_from_names_the_dataset(build_dir: Path) -> None:
+    """SPARQL 1.1: the union is the default graph only when the query names no dataset."""
+    store = build_dir / "store"
+    entities = str(rdf.ENTITIES_GRAPH)
+    with Store.open(store, read_only=True) as st:
+        in_entities = st.count(entities)
+        everything = st.count()
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ {} }}"
+    assert rows(build_dir, count.format("", "?s ?p ?o")) == [{"n": str(everything)}]
+    assert rows(build_dir, count.format(f"FROM <{entities}>", "?s ?p ?o")) == \
+        [{"n": str(in_entities)}]
+    assert rows(build_dir, count.format(f"FROM NAMED <{entities}>", "?s ?p ?o")) == [{"n": "0"}]
+    assert rows(build_dir, count.format(f"FROM NAMED <{entities}>",
+                                        "GRAPH ?g { ?s ?p ?o }")) == [{"n": str(in_entities)}]
+
+
+def test_service_fetches_nothing_unless_allowed(build_dir: Path) -> None:
+    spy = Listener()  # counts every connection made to it
+    try:
+        port = spy.port
+        for query in (f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                      f"PREFIX ex: <http://127.0.0.1:{port}/> SELECT * {{ SERVICEex:p {{ }} }}"):
+            with pytest.raises(QueryError, match="SERVICE.*refused"):
+                run(build_dir / "store", query)
+            res = CliRunner().invoke(cli, ["query", "--store", str(build_dir / "store"), query])
+            assert res.exit_code == 1 and "--allow-service" in res.output
+        time.sleep(0.5)
+        assert spy.connections == 0
+        # opted in, the fetch happens (and fails: this listener closes without an answer)
+        with pytest.raises(QueryError, match="query failed"):
+            run(build_dir / "store", f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ }} }}",
+                allow_service=True)
+        time.sleep(0.5)
+        assert spy.connections == 1
+    finally:
+        spy.close()
+
+
+def test_oversized_query_is_refused(build_dir: Path) -> None:
+    with pytest.raises(QueryError, match="refused"):
+        run(build_dir / "store", "ASK {} # " + "x" * (MAX_QUERY_BYTES + 1))

@@ -181,19 +181,21 @@ class _Progress:
               help="Seconds a query may run before it is stopped (503).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Larger results are refused (403) rather than cut.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Query processes (queries running at once).")
+@click.option("--workers", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Query processes (queries running at once), shared fairly among clients.")
 @click.option("--memory-mb", type=click.IntRange(min=0), default=4096, show_default=True,
               help="Memory per query process; a query needing more is stopped (0: no limit).")
+@click.option("--cors", "cors", metavar="ORIGIN", default=None,
+              help="Let web pages from ORIGIN (e.g. http://localhost:3000, or *) read answers.")
 @click.option("--quiet", is_flag=True, help="No access log.")
 def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
-          workers: int, memory_mb: int, quiet: bool) -> None:
+          workers: int, memory_mb: int, cors: str | None, quiet: bool) -> None:
     """Serve the store over the SPARQL 1.1 Protocol at /sparql, with a query page at /."""
     from zhkg.serve import EndpointConfig, SparqlEndpoint, is_loopback
 
     config = EndpointConfig(store=store, host=host, port=port, allow_update=allow_update,
                             timeout=timeout, max_rows=max_rows, workers=workers,
-                            worker_memory_mb=memory_mb, access_log=not quiet)
+                            worker_memory_mb=memory_mb, access_log=not quiet, cors_origin=cors)
     if not is_loopback(host):
         click.echo(f"warning: binding {host}: the endpoint (no authentication) is reachable "
                    "from other machines", err=True)
@@ -269,9 +271,11 @@ def _binding(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
               help="json is SPARQL 1.1 Query Results JSON; CONSTRUCT/DESCRIBE print Turtle.")
 @click.option("--bind", "bindings", multiple=True, callback=_binding, metavar="NAME=VALUE",
               help="Give a query variable a value: an IRI (<...>, zhkg:x, id:x) or text.")
+@click.option("--allow-service", is_flag=True,
+              help="Let SERVICE fetch from the servers the query names (off: nothing is fetched).")
 @click.option("--list", "list_", is_flag=True, help="List the packaged queries.")
 def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
-          list_: bool) -> None:
+          allow_service: bool, list_: bool) -> None:
     """Run QUERY on the store: SPARQL text, a .rq file, or a packaged query's name."""
     from zhkg.query import packaged_queries, run
 
@@ -281,7 +285,7 @@ def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
         return
     if not query:
         raise click.UsageError("give a QUERY (or --list)")
-    click.echo(run(store, query, fmt, bindings), nl=False)
+    click.echo(run(store, query, fmt, bindings, allow_service=allow_service), nl=False)
 
 
 @cli.command("export")

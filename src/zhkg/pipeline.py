@@ -327,6 +327,7 @@ def _build(report: BuildReport, out: Path, *, jobs: int | None, engine: str,
             loaded(last=True)
         marks.append((time.perf_counter(), _cpu()))
         store.refresh_entities(resolve.canonical_name, gazetteer)
+        store.publish_snapshot()  # the complete graph: what `zhkg serve` switches to
         marks.append((time.perf_counter(), _cpu()))
         if page and report.jobs > 1:
             # The page is drawn (rdflib, networkx, pyvis: Python, one core) in another process

@@ -13,22 +13,41 @@ Values for a query's variables come from `bindings` (the CLI's `--bind NAME=VALU
 
 Output: `table` (aligned, for people; long values clipped), `csv`, `tsv` and `json` (SPARQL 1.1
 Query Results formats); CONSTRUCT and DESCRIBE print Turtle whatever the format.
+
+Dataset: SPARQL 1.1's rules. A query that names its dataset (`FROM`, `FROM NAMED`) gets that
+dataset; the union of all graphs is the default graph only when it names none.
+
+Containment, shared with the endpoint (`zhkg.serve`), because a query is code from elsewhere:
+- Oxigraph evaluates `SERVICE <url>` by fetching the URL. `zhkg query` runs the query in a thread
+  that cannot open a socket (a seccomp filter on that thread), so nothing is fetched unless the
+  caller passes `allow_service`; the endpoint's workers run wholly under the same filter.
+- Oxigraph parses and plans recursively on the native stack: ten thousand nested braces, or
+  ten thousand `FILTER`s in a row, overflow the default 8 MB and kill the process. So the query
+  runs on a thread with a `QUERY_STACK_BYTES` stack (address space, touched only as deep as the
+  query goes) and queries over `MAX_QUERY_BYTES` are refused; the worst shape we measured takes
+  1.9 KB of stack per byte of query (nested braces), half the room given.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import threading
+import traceback
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from zhkg.errors import QueryError
 from zhkg.rdf import PREFIXES
 from zhkg.store import Store
+
+T = TypeVar("T")
 
 FORMATS = ("table", "csv", "tsv", "json")
 _RESULT_FORMATS = {
@@ -41,6 +60,131 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NT_LITERAL = re.compile(r'^"(.*)"(?:@([A-Za-z-]+)|\^\^<([^>]+)>)?$', re.S)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+#: Queries (or updates) longer than this are refused: see the module's note on the stack.
+MAX_QUERY_BYTES = 256 * 1024
+#: The stack of the thread a query runs on: twice the worst case measured for MAX_QUERY_BYTES.
+QUERY_STACK_BYTES = 4096 * MAX_QUERY_BYTES
+#: The errno a sandboxed thread gets from socket(): one nothing else in a query sets, so an
+#: evaluation error carrying it means the query tried to reach the network.
+NO_NETWORK_ERRNO = errno.ENONET
+_NO_NETWORK_SIGNS = (f"(os error {NO_NETWORK_ERRNO})", "failed to lookup address information")
+
+
+class SandboxUnavailable(QueryError):
+    """No way to take the network away from a query here (not Linux, or no libseccomp)."""
+
+
+def deny_network(whole_process: bool) -> None:
+    """From now on the calling thread (or, with `whole_process`, every thread of this process)
+    cannot open a socket: socket() and io_uring_setup() fail with NO_NETWORK_ERRNO.
+
+    The endpoint's workers filter the whole process before opening the store; `zhkg query` only
+    the thread that runs the query. Sockets already open stay usable, which is how a worker
+    keeps talking to the server. No privilege is needed: libseccomp sets no_new_privs first.
+    """
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, RuntimeError, OSError) as exc:
+        raise SandboxUnavailable(f"no seccomp here ({exc}); install libseccomp2 (Linux)") from None
+    rules = seccomp.SyscallFilter(seccomp.ALLOW)
+    for call in ("socket", "io_uring_setup"):
+        rules.add_rule(seccomp.ERRNO(NO_NETWORK_ERRNO), call)
+    if whole_process:
+        rules.set_attr(seccomp.Attr.CTL_TSYNC, 1)
+    try:
+        rules.load()
+    except OSError as exc:
+        raise SandboxUnavailable(f"cannot install the seccomp filter: {exc}") from None
+
+
+def tried_network(exc: BaseException) -> bool:
+    """Whether an evaluation error is the sandbox stopping a SERVICE (or LOAD) fetch."""
+    return any(sign in str(exc) for sign in _NO_NETWORK_SIGNS)
+
+
+_STACK_LOCK = threading.Lock()
+
+
+def on_query_thread(work: Callable[[], T], *, sandbox: bool = True) -> T:
+    """Run `work` on a fresh thread with a QUERY_STACK_BYTES stack, without network if `sandbox`,
+    and return its result (or raise its exception) in the caller's thread."""
+    box: list[T] = []
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            if sandbox:
+                deny_network(whole_process=False)
+            box.append(work())
+        except BaseException as exc:  # handed to the caller's thread
+            # without the frames' locals: pyoxigraph's results must die on this thread
+            seen: BaseException | None = exc
+            while seen is not None:
+                traceback.clear_frames(seen.__traceback__)
+                seen = seen.__cause__ or seen.__context__
+            failure.append(exc)
+
+    with _STACK_LOCK:  # stack_size is process-wide: set it only for this thread's creation
+        previous = threading.stack_size(QUERY_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=main, name="zhkg-query", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    if failure:
+        raise failure[0]
+    return box[0]
+
+
+def check_size(text: str) -> None:
+    """Refuse a query too long to parse safely (see the module's note)."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_QUERY_BYTES:
+        raise QueryError(f"the query is {size} bytes; queries over {MAX_QUERY_BYTES} bytes are "
+                         "refused (the SPARQL parser could run out of stack)")
+
+
+# One lexeme at a time, each alternative consuming its whole run, so the scan is linear: strings,
+# IRIs, comments, variables, then a name with its optional `prefix:local` part.
+_LEXEME = re.compile(
+    r"""
+    '''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)
+  | \"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
+  | '(?:[^'\\\n\r]|\\.)*'?
+  | "(?:[^"\\\n\r]|\\.)*"?
+  | <[^<>"{}|^`\\\x00-\x20]*>
+  | \#[^\n\r]*
+  | [?$]\w*
+  | (?P<name>[^\W\d][\w.\-]*)(?P<pname>:(?:[\w.\-:%]|\\.)*)?
+  | :(?:[\w.\-:%]|\\.)*
+  | \w+
+  | (?P<open>\{) | (?P<close>\}) | .
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def names_dataset(text: str) -> bool:
+    """Whether a query names its dataset: a `FROM` keyword outside any group.
+
+    pyoxigraph gives no access to the parsed dataset, and its `use_default_graph_as_union`
+    overrides a query's FROM, so the caller must know. A wrong answer here gives wrong rows, never
+    access: no security decision rests on this scan.
+    """
+    depth = 0
+    for match in _LEXEME.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif (depth == 0 and kind == "name" and match.group("pname") is None
+              and match.group("name").upper() == "FROM"):
+            return True
+    return False
 
 
 def packaged_queries() -> dict[str, str]:
@@ -99,21 +243,43 @@ def parse_binding(value: str) -> Term:
 
 
 def execute(store: Store, query: str, fmt: str = "table",
-            bindings: Mapping[str, str] | None = None) -> str:
-    """Run `query` (name, file or text) on an open store and format the result."""
+            bindings: Mapping[str, str] | None = None, *, allow_service: bool = False) -> str:
+    """Run `query` (name, file or text) on an open store and format the result.
+
+    The query runs on its own thread (see the module's note), which cannot open a socket unless
+    `allow_service`: a SERVICE clause then fails with a QueryError that says so.
+    """
     if fmt not in FORMATS:
         raise QueryError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     text = resolve_query(query)
+    check_size(text)
     substitutions = {ox.Variable(k): parse_binding(v) for k, v in (bindings or {}).items()}
     if substitutions and text is not query:
         text = _bind_inline(text, substitutions)
+    union = not names_dataset(text)
+
+    def work() -> str:
+        result = None
+        try:
+            result = store.query(text, prefixes=PREFIXES, substitutions=substitutions,
+                                 use_default_graph_as_union=union)
+            return format_result(result, fmt)
+        except (OSError, RuntimeError) as exc:  # raised while the lazy result is read
+            raise QueryError(f"query failed: {exc}") from None
+        finally:
+            del result  # pyoxigraph's result must die on the thread that made it
+
     try:
-        result = store.query(text, prefixes=PREFIXES, substitutions=substitutions)
+        return on_query_thread(work, sandbox=not allow_service)
+    except SandboxUnavailable as exc:
+        raise QueryError(f"{exc}; --allow-service runs the query without it") from None
     except QueryError as exc:
+        if tried_network(exc):
+            raise QueryError("the query uses SERVICE, which fetches from another server: "
+                             "refused (--allow-service allows it)") from None
         if "projection" in str(exc):
             raise QueryError(f"{exc} (a --bind variable must be one the query selects)") from None
         raise
-    return format_result(result, fmt)
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -135,10 +301,10 @@ def _bind_inline(text: str, substitutions: Mapping[ox.Variable, Term]) -> str:
 
 
 def run(store_path: str | os.PathLike[str], query: str, fmt: str = "table",
-        bindings: Mapping[str, str] | None = None) -> str:
+        bindings: Mapping[str, str] | None = None, *, allow_service: bool = False) -> str:
     """Open the store read-only, run the query, return the formatted result."""
     with Store.open(store_path, read_only=True) as store:
-        return execute(store, query, fmt, bindings)
+        return execute(store, query, fmt, bindings, allow_service=allow_service)
 
 
 def format_result(result: object, fmt: str) -> str:
@@ -214,5 +380,6 @@ def _table(solutions: ox.QuerySolutions) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["FORMATS", "execute", "format_result", "packaged_queries", "parse_binding",
-           "resolve_query", "run"]
+__all__ = ["FORMATS", "MAX_QUERY_BYTES", "QUERY_STACK_BYTES", "SandboxUnavailable", "check_size",
+           "deny_network", "execute", "format_result", "names_dataset", "on_query_thread",
+           "packaged_queries", "parse_binding", "resolve_query", "run", "tried_network"]

@@ -461,6 +461,16 @@ class Store:
         store.extend(quads)
         return RefreshSummary(entities=len(labelled), places=places, triples=len(quads))
 
+    # -- publishing (zhkg serve reads the newest complete checkpoint, never a build half-done) --
+
+    def publish_snapshot(self) -> Path:
+        """Publish a checkpoint of the store as it is now (see `zhkg.snapshot`)."""
+        from zhkg.snapshot import publish
+
+        if self.path is None:
+            raise StoreError("a temporary store has no checkpoints")
+        return publish(self._writable(), self.path)
+
     # -- reading --------------------------------------------------------------------------------
 
     def query(self, sparql: str, **options: Any) -> Any:

@@ -22,7 +22,7 @@ from zhkg.mentions import (
     post_candidates,
     slogan_candidates,
 )
-from zhkg.model import Document
+from zhkg.model import Document, Method
 
 
 def _mentions(text: str) -> set[tuple[str, str]]:
@@ -109,9 +109,9 @@ def test_central_body_abbreviations() -> None:
 
 
 def test_merge_prefers_patterns_then_length_and_keeps_no_overlap() -> None:
-    a = Candidate(0, 4, "Company", "tagger", 0.9, 1)
-    b = Candidate(2, 6, "Policy", "pattern:policy-title", 0.5, 3)
-    c = Candidate(0, 2, "City", "tagger", 0.99, 1)
+    a = Candidate(0, 4, "Company", Method.TAGGER, 0.9, 1)
+    b = Candidate(2, 6, "Policy", Method.POLICY_TITLE, 0.5, 3)
+    c = Candidate(0, 2, "City", Method.TAGGER, 0.99, 1)
     assert merge([a, b, c]) == [c, b]
 
 
@@ -135,22 +135,22 @@ def test_peoples_daily_reading_fills_places_with_abbreviations() -> None:
 
 def test_a_sure_tagged_title_extends_a_vocabulary_title_backwards() -> None:
     text = "集团设计总监与市委书记市长会面"
-    vocab = Candidate(4, 6, "Post", "pattern:post-title", 0.85, 3)  # 总监
-    tagged = Candidate(2, 6, "Post", "tagger", 0.95, 1)  # 设计总监
-    unsure = Candidate(2, 6, "Post", "tagger", 0.5, 1)
-    two_titles = Candidate(7, 13, "Post", "tagger", 0.95, 1)  # 市委书记 + 市长
-    mayor = Candidate(11, 13, "Post", "pattern:post-title", 0.85, 3)
+    vocab = Candidate(4, 6, "Post", Method.POST_TITLE, 0.85, 3)  # 总监
+    tagged = Candidate(2, 6, "Post", Method.TAGGER, 0.95, 1)  # 设计总监
+    unsure = Candidate(2, 6, "Post", Method.TAGGER, 0.5, 1)
+    two_titles = Candidate(7, 13, "Post", Method.TAGGER, 0.95, 1)  # 市委书记 + 市长
+    mayor = Candidate(11, 13, "Post", Method.POST_TITLE, 0.85, 3)
     out = _longer_titles(text, [vocab, tagged, two_titles, mayor])
     assert merge(out) == [out[1], out[3]] and out[1].priority == 3
     assert _longer_titles(text, [vocab, unsure])[1].priority == 1
-    place = Candidate(2, 4, "City", "gazetteer", 0.9, 2, "x")  # the head is a name of its own
+    place = Candidate(2, 4, "City", Method.GAZETTEER, 0.9, 2, "x")  # the head is a name of its own
     assert _longer_titles(text, [vocab, tagged, place])[1].priority == 1
 
 
 def test_a_tagged_company_outranks_the_suffix_pattern_inside_it() -> None:
-    inner = Candidate(4, 8, "Company", "pattern:company-suffix", 0.8, 2)  # 兄弟公司
-    tagged = Candidate(0, 8, "Company", "tagger", 0.7, 1)  # 某国某某兄弟公司
-    other = Candidate(0, 9, "Company", "tagger", 0.7, 1)  # ends elsewhere: no support
+    inner = Candidate(4, 8, "Company", Method.COMPANY_SUFFIX, 0.8, 2)  # 兄弟公司
+    tagged = Candidate(0, 8, "Company", Method.TAGGER, 0.7, 1)  # 某国某某兄弟公司
+    other = Candidate(0, 9, "Company", Method.TAGGER, 0.7, 1)  # ends elsewhere: no support
     out = _confirm_by_suffix([inner, tagged, other])
     assert [c.priority for c in out] == [2, 2, 1]
     assert merge(out) == [out[1]]
@@ -158,19 +158,19 @@ def test_a_tagged_company_outranks_the_suffix_pattern_inside_it() -> None:
 
 def test_a_body_and_its_unit_stay_one_name_two_bodies_do_not() -> None:
     text = "公安部经济犯罪侦查局和国家发改委工信部"
-    ministry = Candidate(0, 3, "GovernmentBody", "gazetteer:central-body", 0.95, 2)
-    unit = Candidate(0, 10, "GovernmentBody", "tagger", 0.99, 2)
-    ndrc = Candidate(11, 16, "GovernmentBody", "gazetteer:central-body", 0.95, 2)
-    miit = Candidate(16, 19, "GovernmentBody", "gazetteer:central-body", 0.95, 2)
-    joined = Candidate(11, 19, "GovernmentBody", "tagger", 0.99, 2)
+    ministry = Candidate(0, 3, "GovernmentBody", Method.CENTRAL_BODY, 0.95, 2)
+    unit = Candidate(0, 10, "GovernmentBody", Method.TAGGER, 0.99, 2)
+    ndrc = Candidate(11, 16, "GovernmentBody", Method.CENTRAL_BODY, 0.95, 2)
+    miit = Candidate(16, 19, "GovernmentBody", Method.CENTRAL_BODY, 0.95, 2)
+    joined = Candidate(11, 19, "GovernmentBody", Method.TAGGER, 0.99, 2)
     out = _demote_joined(text, [ministry, unit, ndrc, miit, joined], set())
     assert out[1].priority == 2 and out[4].priority == 1
 
 
 def test_a_title_starts_after_a_tagged_body_and_a_name_ends_where_tagged() -> None:
     text = "某国外交部发言人王小明生表示"
-    body = Candidate(0, 5, "GovernmentBody", "tagger", 0.99, 2)
-    person = Candidate(8, 12, "Person", "tagger", 0.99, 1)
+    body = Candidate(0, 5, "GovernmentBody", Method.TAGGER, 0.99, 2)
+    person = Candidate(8, 12, "Person", Method.TAGGER, 0.99, 1)
     found = {(text[c.start : c.end], c.type)
              for c in post_candidates(text, 0, len(text), [body, person])}
     assert ("发言人", "Post") in found and ("王小明生", "Official") in found
@@ -262,8 +262,8 @@ def test_a_tagged_body_with_a_unit_outranks_the_body_inside_it() -> None:
     from zhkg.mentions import _with_units
 
     text = "某某市委组织部"
-    local = Candidate(0, 4, "GovernmentBody", "pattern:local-body", 0.85, 3)
-    whole = Candidate(0, 7, "GovernmentBody", "tagger", 0.95, 2)
+    local = Candidate(0, 4, "GovernmentBody", Method.LOCAL_BODY, 0.85, 3)
+    whole = Candidate(0, 7, "GovernmentBody", Method.TAGGER, 0.95, 2)
     out = _with_units(text, [local, whole])
     assert out[1].priority == 3
     assert merge(out) == [out[1]]
@@ -287,13 +287,13 @@ def test_a_foreign_place_holding_a_gazetteer_name_outranks_it() -> None:
     from zhkg.mentions import _foreign_places
 
     text = "在巴西利亚举行"
-    brazil = Candidate(1, 3, "Country", "gazetteer", 0.95, 2, "BR")
-    capital = Candidate(1, 5, "Place", "tagger", 0.99, 1)
+    brazil = Candidate(1, 3, "Country", Method.GAZETTEER, 0.95, 2, "BR")
+    capital = Candidate(1, 5, "Place", Method.TAGGER, 0.99, 1)
     out = _foreign_places(text, [brazil, capital])
     assert out[1].priority == 2 and merge(out) == [out[1]]
     text = "在北京人民大会堂举行"  # the rest is no transliteration: the city stays
-    beijing = Candidate(1, 3, "Province", "gazetteer", 0.95, 2, "110000")
-    hall = Candidate(1, 8, "Place", "tagger", 0.99, 1)
+    beijing = Candidate(1, 3, "Province", Method.GAZETTEER, 0.95, 2, "110000")
+    hall = Candidate(1, 8, "Place", Method.TAGGER, 0.99, 1)
     assert _foreign_places(text, [beijing, hall])[1].priority == 1
 
 

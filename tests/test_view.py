@@ -101,7 +101,7 @@ def test_edges_carry_predicate_articles_and_sentences(net: nx.MultiDiGraph) -> N
     assert net.edges[ID + "city-ningbo", ID + "province-zhejiang", "partOf"]["articles"] == []
     assert net.has_edge(ART + "a1", ID + "person-lisi", "author")
     preds = {k for *_, k in net.edges(keys=True)}
-    assert preds <= set(view.PREDICATE_NAMES)
+    assert preds <= set(view.EDGE_PREDICATES)
 
 
 def test_plain_graph_gives_the_same_network(dataset: Dataset, net: nx.MultiDiGraph) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zhkg.errors import InputError
-from zhkg.model import ARTICLE_PREDICATES, ENTITY_TYPES, PLACE_TYPES, PREDICATES
+from zhkg.model import ARTICLE_PREDICATES, ENTITY_TYPES, PLACES, PREDICATES
 
 #: The gold's subject for relations whose subject is the article itself.
 ARTICLE = "@article"
@@ -43,7 +43,7 @@ CORPUS_LABELS: dict[str, dict[str, str]] = {
         "Company": "ORG",
         "GovernmentBody": "ORG",
         "Organization": "ORG",
-        **{t: "LOC" for t in PLACE_TYPES},
+        **{t: "LOC" for t in PLACES},
     },
 }
 

@@ -21,8 +21,8 @@ from typing import Any
 import ahocorasick
 
 from zhkg.errors import ModelError
+from zhkg.model import ENTITY_TYPES, LEVEL_TYPES, EntityType
 
-LEVEL_TYPES = {"province": "Province", "city": "City", "district": "District"}
 _LEVEL_RANK = {"country": 0, "province": 1, "city": 2, "district": 3}
 
 
@@ -39,7 +39,7 @@ class Division:
     short_names: tuple[str, ...] = ()
 
     @property
-    def type(self) -> str:
+    def type(self) -> EntityType:
         """The ontology class: Province, City or District."""
         return LEVEL_TYPES[self.level]
 
@@ -57,7 +57,7 @@ class Country:
     short_names: tuple[str, ...] = ()
 
     @property
-    def type(self) -> str:
+    def type(self) -> EntityType:
         return "Country"
 
     @property
@@ -114,6 +114,14 @@ def _tsv(name: str) -> list[dict[str, str]]:
                              f"expected {len(header)}")
         rows.append(dict(zip(header, cells, strict=True)))
     return rows
+
+
+def _entity_type(name: str, data: str) -> EntityType:
+    """A type named in a data file, checked: a typo there fails loudly, not as a new type."""
+    for t in ENTITY_TYPES:
+        if t == name:
+            return t
+    raise ModelError(f"zhkg/data/{data}: unknown entity type {name!r}")
 
 
 def _float(s: str) -> float | None:
@@ -375,7 +383,7 @@ class CentralBody:
     """A central state body or state medium, with the abbreviations news text uses for it."""
 
     name: str  # canonical full name
-    type: str  # GovernmentBody | Organization | Company
+    type: EntityType  # GovernmentBody | Organization | Company
     abbreviations: tuple[str, ...] = ()
 
 
@@ -385,11 +393,13 @@ class _Vocab:
         self.post_titles_scoped = frozenset(_data_lines("post_titles_scoped.txt"))
         self.post_modifiers = frozenset(_data_lines("post_modifiers.txt"))
         self.post_scopes = frozenset(_data_lines("post_scopes.txt"))
-        self.org_suffixes: dict[str, str] = {
-            r["suffix"]: r["type"] for r in _tsv("org_suffixes.tsv")}
+        self.org_suffixes: dict[str, EntityType] = {
+            r["suffix"]: _entity_type(r["type"], "org_suffixes.tsv")
+            for r in _tsv("org_suffixes.tsv")}
         bodies: dict[str, CentralBody] = {}
         for r in _tsv("central_bodies.tsv"):
-            body = CentralBody(r["name"], r["type"], _split(r["abbreviations"]))
+            body = CentralBody(r["name"], _entity_type(r["type"], "central_bodies.tsv"),
+                               _split(r["abbreviations"]))
             bodies[body.name] = body
             for a in body.abbreviations:
                 bodies.setdefault(a, body)
@@ -473,12 +483,12 @@ def is_post_title(s: str) -> bool:
     return bool(s) and _vocab().post_re.fullmatch(s) is not None
 
 
-def org_suffixes() -> dict[str, str]:
+def org_suffixes() -> dict[str, EntityType]:
     """Organisation-name suffix -> ontology type (Company, GovernmentBody, ...)."""
     return dict(_vocab().org_suffixes)
 
 
-def org_suffix(name: str) -> tuple[str, str] | None:
+def org_suffix(name: str) -> tuple[str, EntityType] | None:
     """The longest organisation suffix `name` ends with, and its type; None if none fits.
 
     The name must be longer than the suffix (公司 alone is not a company), and a one-character
@@ -490,7 +500,7 @@ def org_suffix(name: str) -> tuple[str, str] | None:
     return None
 
 
-def org_suffix_type(name: str) -> str | None:
+def org_suffix_type(name: str) -> EntityType | None:
     """Company, GovernmentBody, Organization or DevelopmentZone, judged by the name's ending."""
     found = org_suffix(name)
     return found[1] if found else None

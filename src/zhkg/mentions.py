@@ -15,11 +15,21 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import ahocorasick
 
 from zhkg import gazetteer, names, segment
-from zhkg.model import Document, Evidence, Mention
+from zhkg.model import (
+    BYLINE_ROLES,
+    ORGANISATIONS,
+    PERSONS,
+    Document,
+    EntityType,
+    Evidence,
+    Mention,
+    Method,
+)
 from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, TRANSLITERATION, TaggedSpan, Tagger
 
 # Priorities: a pattern knows more than a lexicon, which knows more than the tagger.
@@ -34,8 +44,8 @@ _NUMERALS = "一二三四五六七八九十百两"
 class Candidate:
     start: int
     end: int
-    type: str
-    method: str
+    type: EntityType
+    method: Method
     confidence: float
     priority: int
     key: str | None = None
@@ -90,7 +100,7 @@ def byline_candidates(text: str) -> list[Candidate]:
                 m.start("agency"),
                 m.end("agency"),
                 agency_type,
-                "pattern:byline-publisher",
+                Method.BYLINE_PUBLISHER,
                 0.95,
                 PATTERN,
             )
@@ -99,14 +109,14 @@ def byline_candidates(text: str) -> list[Candidate]:
         if _starts_with_particle(text, m.end()):
             continue  # 记者 + 向某地住建局求证: a sentence, not a byline
         for s, e in names.split_names(text, m.end(), len(text), max_names=6):
-            out.append(Candidate(s, e, "Person", "pattern:byline-author", 0.85, PATTERN))
+            out.append(Candidate(s, e, "Person", Method.BYLINE_AUTHOR, 0.85, PATTERN))
     for m in _PHOTO.finditer(text, 0, head):
         # names run backwards from 摄 to the previous delimiter
         left = max(text.rfind(ch, 0, m.start()) for ch in "。！？\n ，") + 1
         spans = names.split_names(text, left, m.start(), max_names=4)
         if spans and spans[-1][1] == m.start():
             out.extend(
-                Candidate(s, e, "Person", "pattern:byline-photographer", 0.85, PATTERN)
+                Candidate(s, e, "Person", Method.BYLINE_PHOTOGRAPHER, 0.85, PATTERN)
                 for s, e in spans
             )
             # names between 摄 and 记者 are the article's authors
@@ -115,12 +125,12 @@ def byline_candidates(text: str) -> list[Candidate]:
                 for s, e in names.split_names(text, m.end(), nxt.start(), max_names=4):
                     if e <= nxt.start():
                         out.append(
-                            Candidate(s, e, "Person", "pattern:byline-author", 0.75, PATTERN)
+                            Candidate(s, e, "Person", Method.BYLINE_AUTHOR, 0.75, PATTERN)
                         )
     tail_from = max(0, len(text) - 60)
     for m in _EDITOR.finditer(text, tail_from):
         for s, e in names.split_names(text, m.end(), len(text), max_names=3):
-            out.append(Candidate(s, e, "Person", "pattern:byline-editor", 0.9, PATTERN))
+            out.append(Candidate(s, e, "Person", Method.BYLINE_EDITOR, 0.9, PATTERN))
     return out
 
 
@@ -167,7 +177,7 @@ def post_candidates(
     # 某国外交部 + 发言人, 某公司 + 总经理: a title does not start inside a tagged organisation
     # (a party committee's 委 stays a scope: 某市委 + 书记 is 市委书记)
     bodies = [(c.start, c.end, text[c.end - 1] in _ADMIN_ENDS) for c in tagged
-              if c.type in _BODY_TYPES and text[c.end - 1] != "委" and start <= c.start < end]
+              if c.type in ORGANISATIONS and text[c.end - 1] != "委" and start <= c.start < end]
     freq = segment.tokenizer().FREQ
     for found in gazetteer.post_pattern().finditer(text, start, end):
         m = _post_outside_places(found, text, place_spans, after)
@@ -186,7 +196,7 @@ def post_candidates(
         if m is None or m.end() - m.start() < 2 or (
                 bounds and m.start() not in bounds and not after(m.end())):
             continue  # 万州 + 长江: a title across two words is none
-        post = Candidate(m.start(), m.end(), "Post", "pattern:post-title", 0.85, PATTERN)
+        post = Candidate(m.start(), m.end(), "Post", Method.POST_TITLE, 0.85, PATTERN)
         # a bare two-character title (代表, 委员, 主任) is a post only with a holder named after it
         strong = m.end() - m.start() >= 3 or any(w in m.group() for w in ("长", "书记", "常委"))
         if strong:
@@ -205,7 +215,7 @@ def post_candidates(
                 out.append(post)
             out.append(
                 Candidate(
-                    s, e, "Official", "pattern:post-holder", 0.9 if tagged_person else 0.75, PATTERN
+                    s, e, "Official", Method.POST_HOLDER, 0.9 if tagged_person else 0.75, PATTERN
                 )
             )
     return out
@@ -216,8 +226,6 @@ _FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
 _ADMIN_ENDS = "省市县区州"
 _SCOPE_ENDS = _ADMIN_ENDS + "镇乡"
 _REPEATED_SCOPE = re.compile(f"([{_SCOPE_ENDS}])[副正常务代理]*\\1")
-_BODY_TYPES = ("Company", "GovernmentBody", "Organization")
-_PERSON_TYPES = ("Person", "Official")
 
 
 def _post_outside_places(
@@ -328,7 +336,7 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
             s = lead.end() if lead else piece_start
             title = text[s : tail.end()]
             if _is_policy_title(title):
-                out.append(Candidate(s, tail.end(), "Policy", "pattern:policy-title", 0.8, PATTERN))
+                out.append(Candidate(s, tail.end(), "Policy", Method.POLICY_TITLE, 0.8, PATTERN))
             piece_start = tail.end()
     return out
 
@@ -352,11 +360,11 @@ def slogan_candidates(text: str, start: int, end: int, bounds: set[int]) -> list
         ):
             continue  # 一一, 七届九次: counts, not a slogan
         if s in bounds and e in bounds:
-            out.append(Candidate(s, e, "Policy", "pattern:slogan", 0.7, PATTERN))
+            out.append(Candidate(s, e, "Policy", Method.SLOGAN, 0.7, PATTERN))
     return out
 
 
-def policy_trigger_kind(verb: str) -> str:
+def policy_trigger_kind(verb: str) -> Literal["issues", "implements"]:
     """`issues` for drafting verbs, `implements` for carrying-out verbs."""
     return "implements" if verb.startswith(_IMPLEMENT_VERBS) else "issues"
 
@@ -410,7 +418,7 @@ def enumeration_candidates(
                 found.append((s, pos))
             break
         for s, e in found:
-            out.append(Candidate(s, e, "Company", "pattern:enumeration", 0.7, PATTERN))
+            out.append(Candidate(s, e, "Company", Method.ENUMERATION, 0.7, PATTERN))
     return out
 
 
@@ -438,7 +446,7 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
             continue  # 跨国公司, 保险公司, 子公司: a common noun in jieba's dictionary
         if len(head) >= 2 and head not in industries:
             if head[0] not in _LEAD_FUNCTION:  # the segmenter kept the name whole: 某某集团
-                out.append(Candidate(ws, we, "Company", "pattern:company-suffix", 0.8, LEXICON))
+                out.append(Candidate(ws, we, "Company", Method.COMPANY_SUFFIX, 0.8, LEXICON))
             continue
         j = i - 1 if not head else i
         if j < 0:
@@ -468,7 +476,7 @@ def company_suffix_candidates(text: str, words: Sequence[tuple[str, int, int]]) 
         elif j >= 2 and _COMPANY_SUFFIX.search(words[j - 1][0]):
             start = words[j - 1][1] if len(words[j - 1][0]) > 2 else words[j - 2][1]
         if we - start >= 4 and text[start] not in _LEAD_FUNCTION:
-            out.append(Candidate(start, we, "Company", "pattern:company-suffix", 0.8, LEXICON))
+            out.append(Candidate(start, we, "Company", Method.COMPANY_SUFFIX, 0.8, LEXICON))
     return out
 
 
@@ -494,7 +502,7 @@ def brand_candidates(text: str, words: Sequence[tuple[str, int, int]]) -> list[C
             and w1[0] not in _LEAD_FUNCTION
             and not gazetteer.places_named(w1)
         ):
-            out.append(Candidate(s1, e2, "Company", "pattern:brand-industry", 0.6, LEXICON))
+            out.append(Candidate(s1, e2, "Company", Method.BRAND_INDUSTRY, 0.6, LEXICON))
     return out
 
 
@@ -507,7 +515,7 @@ _SET_UP = re.compile(
 
 def setup_body_candidates(text: str, start: int, end: int) -> list[Candidate]:
     return [
-        Candidate(m.start(1), m.end(1), "GovernmentBody", "pattern:body-set-up", 0.75, PATTERN)
+        Candidate(m.start(1), m.end(1), "GovernmentBody", Method.BODY_SET_UP, 0.75, PATTERN)
         for m in _SET_UP.finditer(text, start, end)
     ]
 
@@ -562,7 +570,7 @@ def party_candidates(text: str, start: int, end: int, stems: Stems) -> list[Cand
                                 pos + s,
                                 pos + e,
                                 "Company",
-                                "pattern:cooperation-party",
+                                Method.COOPERATION_PARTY,
                                 0.6,
                                 TAGGER,
                             )
@@ -604,7 +612,7 @@ def fill_list_gaps(text: str, chosen: list[Candidate]) -> list[Candidate]:
             tail = _ENUMERATION.match(text, _list_end(companies, i + 1))
             if tail:
                 extra.append(
-                    Candidate(a.end, b.start, "Company", "pattern:enumeration", 0.6, PATTERN)
+                    Candidate(a.end, b.start, "Company", Method.ENUMERATION, 0.6, PATTERN)
                 )
     return chosen + extra
 
@@ -668,13 +676,14 @@ def lexicon_candidates(
         ):
             continue
         conf = 0.95 if len(m.candidates) == 1 else 0.7
-        out.append(Candidate(m.start, m.end, place.type, "gazetteer", conf, LEXICON, place.key))
+        out.append(
+            Candidate(m.start, m.end, place.type, Method.GAZETTEER, conf, LEXICON, place.key))
     for b in gazetteer.find_central_bodies(text):
         if b.start not in bounds or text[b.end : b.end + 1] == "门":  # 工信部门
             continue
         out.append(
             Candidate(
-                b.start, b.end, b.body.type, "gazetteer:central-body", 0.95, LEXICON, b.body.name
+                b.start, b.end, b.body.type, Method.CENTRAL_BODY, 0.95, LEXICON, b.body.name
             )
         )
     return out
@@ -730,7 +739,7 @@ def zone_candidates(text: str, places: Sequence[Candidate]) -> list[Candidate]:
     for p in places:
         m = _ZONE.match(text, p.end, min(len(text), p.end + 16))
         if m and not _ZONE_BODY.match(text, m.end()):
-            out.append(Candidate(p.start, m.end(), "DevelopmentZone", "pattern:zone", 0.8, PATTERN))
+            out.append(Candidate(p.start, m.end(), "DevelopmentZone", Method.ZONE, 0.8, PATTERN))
     return out
 
 
@@ -757,12 +766,16 @@ def local_body_candidates(
         ):
             continue  # 某市委书记: a post chain, handled by post_candidates
         out.append(
-            Candidate(p.start, m.end(), "GovernmentBody", "pattern:local-body", 0.85, PATTERN)
+            Candidate(p.start, m.end(), "GovernmentBody", Method.LOCAL_BODY, 0.85, PATTERN)
         )
     return out
 
 
 # -- merging ------------------------------------------------------------------------------------
+
+
+#: Names a place name can stand inside (某市财政局, 某市高新区, 《某市…办法》).
+_HOLD_PLACES = frozenset({*ORGANISATIONS, "Policy", "DevelopmentZone"})
 
 
 def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -776,7 +789,7 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
         if c.length <= 0:
             continue
         if any(taken[c.start : c.end]):
-            if c.method == "gazetteer":
+            if c.method is Method.GAZETTEER:
                 nested.append(c)
             continue
         chosen.append(c)
@@ -785,12 +798,12 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
     spans = sorted(
         (c.start, c.end)
         for c in chosen
-        if c.type in ("GovernmentBody", "Company", "Organization", "Policy", "DevelopmentZone")
+        if c.type in _HOLD_PLACES
     )
     starts = [s for s, _ in spans]
     # A place inside a name (某市财政局) is kept where the article also names the place on its
     # own: it links the organisation to the place without adding a place the article never names.
-    top_keys = {c.key for c in chosen if c.method == "gazetteer"}
+    top_keys = {c.key for c in chosen if c.method is Method.GAZETTEER}
     for n in nested:
         i = bisect_right(starts, n.start) - 1
         if n.key in top_keys and i >= 0 and n.end <= spans[i][1] and spans[i] != (n.start, n.end):
@@ -798,7 +811,7 @@ def merge(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(set(chosen), key=lambda c: (c.start, -c.end, c.type))
 
 
-_PROPAGATE_TYPES = {*_PERSON_TYPES, *_BODY_TYPES}
+_PROPAGATE_TYPES = {*PERSONS, *ORGANISATIONS}
 
 
 def propagate(text: str, chosen: list[Candidate], bounds: set[int]) -> list[Candidate]:
@@ -825,7 +838,8 @@ def propagate(text: str, chosen: list[Candidate], bounds: set[int]) -> list[Cand
             end = last = pos + len(name)
             if pos in bounds and end in bounds and not any(taken[pos:end]):
                 extra.append(
-                    Candidate(pos, end, c.type, "propagated", c.confidence * 0.9, PROPAGATED, c.key)
+                    Candidate(pos, end, c.type, Method.PROPAGATED, c.confidence * 0.9, PROPAGATED,
+                              c.key)
                 )
                 taken[pos:end] = b"\x01" * len(name)
     return chosen + extra
@@ -873,7 +887,7 @@ def _with_place_prefix(
     place_at = {p.end: p for p in places}
     out: list[Candidate] = []
     for c in tagged:
-        if c.type not in _BODY_TYPES:
+        if c.type not in ORGANISATIONS:
             out.append(c)
             continue
         start, end = c.start, c.end
@@ -983,7 +997,7 @@ def _tagged_batch(
                     continue
                 type_, key = place.type, place.key
             conf = round(t.confidence, 3)
-            cands.append(Candidate(start, end, type_, "tagger", conf, _rank(type_, conf), key))
+            cands.append(Candidate(start, end, type_, Method.TAGGER, conf, _rank(type_, conf), key))
     return out
 
 
@@ -1050,21 +1064,21 @@ def _kept(text: str, s: int, spans: Sequence[TaggedSpan], freq: dict[str, int]) 
         two = _TWO_BODIES.match(name) if t.type == "GovernmentBody" else None
         if two:
             mid = start + two.end(1)
-            out.append(Candidate(start, mid, t.type, "tagger", conf, TAGGER))
-            out.append(Candidate(mid, end, t.type, "tagger", conf, TAGGER))
+            out.append(Candidate(start, mid, t.type, Method.TAGGER, conf, TAGGER))
+            out.append(Candidate(mid, end, t.type, Method.TAGGER, conf, TAGGER))
             continue
         titles = _titles_run_together(name) if t.type == "Post" else []
         if len(titles) > 1:  # 市委书记 + 市长: two posts, each a title of the vocabulary
-            out += [Candidate(start + a, start + b, t.type, "tagger", conf, TAGGER)
+            out += [Candidate(start + a, start + b, t.type, Method.TAGGER, conf, TAGGER)
                     for a, b in titles]
             continue
-        out.append(Candidate(start, end, t.type, "tagger", conf, _rank(t.type, conf)))
+        out.append(Candidate(start, end, t.type, Method.TAGGER, conf, _rank(t.type, conf)))
     return out
 
 
 def _rank(type_: str, conf: float) -> int:
     """A sure organisation name competes with the lexicons on length (某国银行 over 某国)."""
-    return LEXICON if conf >= SURE and type_ in _BODY_TYPES else TAGGER
+    return LEXICON if conf >= SURE and type_ in ORGANISATIONS else TAGGER
 
 
 def _titles_run_together(name: str) -> list[tuple[int, int]]:
@@ -1088,7 +1102,7 @@ def find_mentions(doc: Document, tagger: Tagger | None = None) -> list[Mention]:
     byline = byline_candidates(text)
     tagged_places = {(c.start, c.end) for ts in tagged for c in ts if c.type == "Place"}
     lexical = lexicon_candidates(text, bounds, tagged_places)
-    places = [c for c in lexical if c.method == "gazetteer"]
+    places = [c for c in lexical if c.method is Method.GAZETTEER]
     cands: list[Candidate] = [*lexical, *byline]
     cands += zone_candidates(text, places)
     cands += local_body_candidates(text, places, bounds)
@@ -1123,12 +1137,12 @@ def _longer_titles(text: str, cands: list[Candidate]) -> list[Candidate]:
     its own (某市 + 市长 stays 市长, linked to the place) or holds a title (市委书记 + 市长 are
     two posts)."""
     title_ends = {c.end: c.start for c in cands
-                  if c.type == "Post" and c.method == "pattern:post-title"}
+                  if c.type == "Post" and c.method is Method.POST_TITLE}
     named = _Spans((c.start, c.end) for c in cands
-                   if c.type != "Post" and c.method != "tagger" and c.type not in _PERSON_TYPES)
+                   if c.type != "Post" and c.method is not Method.TAGGER and c.type not in PERSONS)
     return [
         replace(c, priority=PATTERN)
-        if c.method == "tagger" and c.type == "Post" and c.confidence >= SURE
+        if c.method is Method.TAGGER and c.type == "Post" and c.confidence >= SURE
         and title_ends.get(c.end, c.start) > c.start
         and not named.overlaps(c.start, title_ends[c.end])
         and not gazetteer.post_pattern().search(text, c.start, title_ends[c.end])
@@ -1141,10 +1155,10 @@ def _foreign_places(text: str, cands: list[Candidate]) -> list[Candidate]:
     """A sure tagged place that holds a gazetteer place and otherwise only characters that
     transliterate foreign names (巴西 + 利亚, 南里奥格朗 + 德州) is a foreign place of its own,
     not the one inside it: it outranks it."""
-    places = _Spans((c.start, c.end) for c in cands if c.method == "gazetteer")
+    places = _Spans((c.start, c.end) for c in cands if c.method is Method.GAZETTEER)
     return [
         replace(c, priority=LEXICON)
-        if c.method == "tagger" and c.type == "Place" and c.confidence >= SURE
+        if c.method is Method.TAGGER and c.type == "Place" and c.confidence >= SURE
         and any(e <= c.end and e - s < c.length
                 and all(ch in TRANSLITERATION for ch in text[c.start : s] + text[e : c.end])
                 for s, e in places.starting_in(c.start, c.end))
@@ -1158,11 +1172,11 @@ def _confirm_by_suffix(cands: list[Candidate]) -> list[Candidate]:
     only 兄弟公司 read by the pattern) outranks the pattern: the tagger saw where it starts."""
     latest: dict[int, int] = {}  # end -> the latest start of a suffix pattern ending there
     for c in cands:
-        if c.type == "Company" and c.method == "pattern:company-suffix":
+        if c.type == "Company" and c.method is Method.COMPANY_SUFFIX:
             latest[c.end] = max(c.start, latest.get(c.end, c.start))
     return [
         replace(c, priority=LEXICON)
-        if c.method == "tagger" and c.type == "Company" and c.priority == TAGGER
+        if c.method is Method.TAGGER and c.type == "Company" and c.priority == TAGGER
         and latest.get(c.end, c.start) > c.start
         else c
         for c in cands
@@ -1175,11 +1189,11 @@ def _with_units(text: str, cands: list[Candidate]) -> list[Candidate]:
     there) outranks the shorter one: the tagger saw where the unit ends."""
     known: dict[int, list[int]] = {}
     for c in cands:
-        if c.method != "tagger" and c.type in _BODY_TYPES:
+        if c.method is not Method.TAGGER and c.type in ORGANISATIONS:
             known.setdefault(c.start, []).append(c.end)
     return [
         replace(c, priority=PATTERN)
-        if c.method == "tagger" and c.type in _BODY_TYPES and c.confidence >= SURE
+        if c.method is Method.TAGGER and c.type in ORGANISATIONS and c.confidence >= SURE
         and any(e < c.end and e not in known and gazetteer.org_suffix_type(text[e : c.end])
                 and not _JOINER.search(text, e, c.end) for e in known.get(c.start, ()))
         else c
@@ -1191,12 +1205,13 @@ def _demote_joined(text: str, cands: list[Candidate], bounds: set[int]) -> list[
     """A sure tagged organisation loses its rank where it joins two names: 甲与乙 (`_joins`), or
     a whole organisation name right followed by another (国家发改委 + 工信部); not where the rest
     is a unit of the first (公安部 + 经济犯罪侦查局)."""
-    orgs = _Spans((c.start, c.end) for c in cands if c.method != "tagger" and c.type in _BODY_TYPES)
+    orgs = _Spans((c.start, c.end) for c in cands
+                  if c.method is not Method.TAGGER and c.type in ORGANISATIONS)
     org_starts = set(orgs.starts)
     out: list[Candidate] = []
     for c in cands:
         if (
-            c.method == "tagger"
+            c.method is Method.TAGGER
             and c.priority == LEXICON
             and (
                 any(_joins(text, c.start, j.start(), orgs, bounds)
@@ -1232,7 +1247,7 @@ def _trim_places(text: str, cands: list[Candidate]) -> list[Candidate]:
     }
     out: list[Candidate] = []
     for c in cands:
-        if c.method == "gazetteer" and c.end - 1 in starts and text[c.end - 1] in _ADMIN_ENDS:
+        if c.method is Method.GAZETTEER and c.end - 1 in starts and text[c.end - 1] in _ADMIN_ENDS:
             c = replace(c, end=c.end - 1)
         out.append(c)
     return out
@@ -1246,10 +1261,11 @@ def _to_mentions(
     out: list[Mention] = []
     for c in sorted(chosen, key=lambda c: (c.start, -c.end, c.type)):
         type_ = c.type
-        if type_ == "Person" and text[c.start : c.end] in officials and "byline" not in c.method:
+        if (type_ == "Person" and text[c.start : c.end] in officials
+                and c.method not in BYLINE_ROLES):
             type_ = "Official"
         ss, se = sentence_of(sentences, c.start)
-        ev = Evidence(doc.id, c.start, c.end, c.method, c.confidence, ss, se)
+        ev = Evidence(doc.id, c.start, c.end, c.method.value, c.confidence, ss, se)
         out.append(Mention(text[c.start : c.end], type_, ev, c.key))
     return out
 

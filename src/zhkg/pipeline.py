@@ -516,7 +516,7 @@ def _page_types() -> tuple[list[str], list[str]]:
     from zhkg.namespace import ZHKG
 
     classes = [str(ZHKG) + t for t in view.TYPE_STYLES if t != view.ARTICLE]
-    predicates = [str(ZHKG) + p for p in view.PREDICATE_NAMES]
+    predicates = [str(ZHKG) + p for p in view.EDGE_PREDICATES]
     return classes, predicates
 
 

@@ -23,7 +23,7 @@ from rdflib.namespace import PROV, RDFS, SKOS
 from rdflib.term import Node
 
 from zhkg.errors import ZhkgError
-from zhkg.model import ARTICLE_PREDICATES, Evidence, Extraction, Mention
+from zhkg.model import ARTICLE_PREDICATES, SUPERCLASS, Evidence, Extraction, Mention, is_a
 from zhkg.namespace import ARTICLE, GRAPH, ID, ORG, SCHEMA, ZHKG
 
 #: The corpus-level graph of canonical labels and gazetteer facts.
@@ -44,19 +44,6 @@ PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
-}
-
-#: Each entity class's direct parent among the entity classes: a mention typed `Place` and one
-#: typed `City` of the same entity say the entity is a City.
-_PARENT = {
-    "Country": "Place",
-    "Province": "Place",
-    "City": "Place",
-    "District": "Place",
-    "DevelopmentZone": "Place",
-    "Official": "Person",
-    "Company": "Organization",
-    "GovernmentBody": "Organization",
 }
 
 _ISO_DATETIME = re.compile(
@@ -84,10 +71,10 @@ def most_specific(types: Iterable[str]) -> list[str]:
     present = set(types)
     general = set()
     for t in present:
-        parent = _PARENT.get(t)
+        parent = SUPERCLASS.get(t)  # type: ignore[call-overload]
         while parent is not None:
             general.add(parent)
-            parent = _PARENT.get(parent)
+            parent = SUPERCLASS.get(parent)
     return sorted(present - general)
 
 
@@ -211,7 +198,7 @@ def article_rows(extraction: Extraction, iris: Mapping[Mention, str]) -> list[Ro
         iri = _iri(iris, m)
         types.setdefault(iri, set()).add(m.type)
         names.setdefault(iri, set()).add(m.text)
-        if m.key and _PARENT.get(m.type, m.type) == "Place":
+        if m.key and is_a(m.type, "Place"):
             keys.setdefault(iri, set()).add(m.key)
         return iri
 

@@ -13,16 +13,25 @@ from collections.abc import Iterator, Sequence
 
 from zhkg import gazetteer, resolve
 from zhkg.mentions import POLICY_VERB, policy_trigger_kind, sentence_of
-from zhkg.model import PLACE_TYPES, Document, Evidence, Mention, Relation
+from zhkg.model import (
+    AGENTS,
+    BYLINE_ROLES,
+    ORGANISATIONS,
+    PLACES,
+    ArticlePredicate,
+    Document,
+    Evidence,
+    Mention,
+    Method,
+    Predicate,
+    Relation,
+)
 
-ORGS = ("GovernmentBody", "Company", "Organization", "DevelopmentZone")
-AGENTS = (*PLACE_TYPES, *ORGS)
-_ROLE = {
-    "pattern:byline-author": "author",
-    "pattern:byline-photographer": "photographer",
-    "pattern:byline-editor": "editor",
-    "pattern:byline-publisher": "publisher",
-}
+#: A mention's method label -> the article's relation to it (the byline's roles).
+_ROLE: dict[str, ArticlePredicate] = {m.value: role for m, role in BYLINE_ROLES.items()}
+#: Names that carry a place: bodies are located in it, a development zone is part of it.
+_NAMED_AFTER_PLACES = frozenset({*ORGANISATIONS, "DevelopmentZone"})
+_POLICY_METHOD = {"issues": Method.POLICY_ISSUES, "implements": Method.POLICY_IMPLEMENTS}
 _JOINERS = set("和、及与暨")
 _COOP = re.compile("合作|对接|签约|签署|携手|共建|联手|战略协议|结对")
 _COOP_CONNECTOR = re.compile("与|同|跟")  # 和 mostly joins a list: 甲和乙与丙合作
@@ -34,12 +43,13 @@ def _ev(
     doc: Document,
     start: int,
     end: int,
-    method: str,
+    method: Method | str,
     conf: float,
     sentences: Sequence[tuple[int, int]],
 ) -> Evidence:
     ss, se = sentence_of(sentences, start)
-    return Evidence(doc.id, start, end, method, conf, ss, se)
+    label = method.value if isinstance(method, Method) else method
+    return Evidence(doc.id, start, end, label, conf, ss, se)
 
 
 def find_relations(
@@ -95,7 +105,7 @@ def _posts(
         if i > 0 and top[i - 1].end == m.start and top[i - 1].type in AGENTS:
             org = top[i - 1]
             yield Relation(
-                m, "postIn", org, _ev(doc, org.start, m.end, "pattern:post-chain", 0.85, sentences)
+                m, "postIn", org, _ev(doc, org.start, m.end, Method.POST_CHAIN, 0.85, sentences)
             )
     for i, m in enumerate(top):
         if m.type != "Official":
@@ -110,7 +120,7 @@ def _posts(
                     m,
                     "holdsPost",
                     prev,
-                    _ev(doc, prev.start, m.end, "pattern:post-chain", 0.9, sentences),
+                    _ev(doc, prev.start, m.end, Method.POST_CHAIN, 0.9, sentences),
                 )
             elif prev.type not in AGENTS:
                 break
@@ -137,7 +147,7 @@ def _policies(
         inner = [m for m in ms[bisect_left(starts, p.start) : bisect_right(starts, p.start)]
                  if m.end < p.end and m.type in AGENTS]
         if inner:
-            ev = _ev(doc, p.start, p.end, "pattern:policy-title-issuer", 0.8, sentences)
+            ev = _ev(doc, p.start, p.end, Method.POLICY_TITLE_ISSUER, 0.8, sentences)
             yield Relation(inner[0], "issues", p, ev)
             continue
         if previous is not None and previous[0].end == p.start:
@@ -165,7 +175,7 @@ def _policies(
         who = top[k]
         kind = policy_trigger_kind(verb.group())
         rel = Relation(
-            who, kind, p, _ev(doc, who.start, p.end, f"pattern:policy-{kind}", 0.7, sentences)
+            who, kind, p, _ev(doc, who.start, p.end, _POLICY_METHOD[kind], 0.7, sentences)
         )
         previous = (p, rel)
         yield rel
@@ -213,7 +223,7 @@ def _cooperation(
                         "cooperatesWith",
                         b,
                         _ev(
-                            doc, min(a.start, b.start), end, "pattern:cooperation", 0.75, sentences
+                            doc, min(a.start, b.start), end, Method.COOPERATION, 0.75, sentences
                         ),
                     )
 
@@ -227,9 +237,9 @@ def _located_and_subsidiary(
     """Names that carry a place (某市财政局, 某集团某地有限公司) are located there; a company named
     after another company found in the document (甲集团 -> 甲某某) is its subsidiary."""
     orgs = [
-        m for m in ms if m.type in ("Company", "GovernmentBody", "Organization", "DevelopmentZone")
+        m for m in ms if m.type in _NAMED_AFTER_PLACES
     ]
-    places = [m for m in ms if m.type in PLACE_TYPES]
+    places = [m for m in ms if m.type in PLACES]
     place_starts = [p.start for p in places]
     for o in orgs:
         # the first place inside the name, short of its end: one of those that start inside it
@@ -238,9 +248,9 @@ def _located_and_subsidiary(
             i += 1
         if i < len(places) and places[i].start < o.end:
             p = places[i]
-            pred = "partOf" if o.type == "DevelopmentZone" else "locatedIn"
+            pred: Predicate = "partOf" if o.type == "DevelopmentZone" else "locatedIn"
             yield Relation(
-                o, pred, p, _ev(doc, o.start, o.end, "pattern:name-place", 0.8, sentences)
+                o, pred, p, _ev(doc, o.start, o.end, Method.NAME_PLACE, 0.8, sentences)
             )
     # 甲集团 is found, and 甲红旗 or 甲集团某地有限公司 is another company: its subsidiary
     stems: dict[str, Mention] = {}
@@ -263,7 +273,7 @@ def _located_and_subsidiary(
                 resolve.identity("Company", c.text) != resolve.identity("Company", parent.text)
                 and (c.text.startswith(parent.text) or not _GROUP_SUB.match(rest))
             ):
-                ev = _ev(doc, c.start, c.end, "pattern:name-parent", 0.7, sentences)
+                ev = _ev(doc, c.start, c.end, Method.NAME_PARENT, 0.7, sentences)
                 yield Relation(c, "subsidiaryOf", parent, ev)
                 break
 
@@ -274,7 +284,7 @@ def _part_of(
     """Administrative hierarchy among the places the article mentions, from the gazetteer."""
     first: dict[str, Mention] = {}
     for m in ms:
-        if m.key and m.type in PLACE_TYPES and m.key not in first:
+        if m.key and m.type in PLACES and m.key not in first:
             first[m.key] = m
     for key, child in first.items():
         for anc in gazetteer.ancestors(key):
@@ -284,6 +294,6 @@ def _part_of(
                     child,
                     "partOf",
                     parent,
-                    _ev(doc, child.start, child.end, "gazetteer", 0.95, sentences),
+                    _ev(doc, child.start, child.end, Method.GAZETTEER, 0.95, sentences),
                 )
                 break

@@ -16,13 +16,12 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from zhkg import gazetteer
-from zhkg.model import PLACE_TYPES, Extraction, Mention
+from zhkg.model import PERSONS, PLACES, Extraction, Mention
 from zhkg.namespace import ID
 
 _COMPANY_SUFFIX = re.compile(
     "(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团公司|集团|公司)$"
 )
-_PERSONS = ("Person", "Official")
 
 
 def normalise(name: str) -> str:
@@ -33,10 +32,10 @@ def normalise(name: str) -> str:
 
 def identity(type_: str, name: str, key: str | None = None) -> tuple[str, str]:
     """The (namespace, key) that makes two mentions the same entity."""
-    if type_ in PLACE_TYPES and key:
+    if type_ in PLACES and key:
         return ("place", key)
     n = normalise(name)
-    if type_ in _PERSONS:
+    if type_ in PERSONS:
         return ("person", n)
     if type_ == "Company":
         stem = _COMPANY_SUFFIX.sub("", n)
@@ -56,7 +55,7 @@ def iri_for(type_: str, name: str, key: str | None = None) -> str:
     else is a digest of its identity, so no character of a name ever reaches an IRI (a tagged
     `某[开发区` or `a>b区` would make an invalid one, and the load of its article fail)."""
     ns, k = identity(type_, name, key)
-    if ns == "place" and type_ in PLACE_TYPES and key:
+    if ns == "place" and type_ in PLACES and key:
         return str(ID["place/" + quote(k, safe="")])
     return str(ID[f"{ns}/{_digest(ns, k)}"])
 
@@ -92,7 +91,7 @@ def canonical_name(type_: str, names: Iterable[str], key: str | None = None) -> 
     counts = Counter(names)
     if not counts:
         raise ValueError("an entity needs at least one name")
-    if type_ in PLACE_TYPES and key:
+    if type_ in PLACES and key:
         place = gazetteer.division(key) or gazetteer.country(key)
         if place is not None:
             return place.name

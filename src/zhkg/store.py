@@ -27,7 +27,7 @@ from rdflib import Graph
 
 from zhkg.children import future_result
 from zhkg.errors import QueryError, StoreError, shown
-from zhkg.model import ENTITY_TYPES
+from zhkg.model import ENTITY_TYPES, LEVEL_TYPES
 from zhkg.namespace import GRAPH, ID, ZHKG
 from zhkg.rdf import (
     ENTITIES_GRAPH,
@@ -56,15 +56,6 @@ _ISO_CODE = ox.NamedNode(_ZHKG + "isoCode")
 _ENTITIES = ox.NamedNode(str(ENTITIES_GRAPH))
 _META = ox.NamedNode(str(META_GRAPH))
 
-#: Gazetteer division levels to ontology classes.
-LEVEL_TYPES = {
-    "country": "Country",
-    "province": "Province",
-    "city": "City",
-    "prefecture": "City",
-    "district": "District",
-    "county": "District",
-}
 
 
 class Division(Protocol):
@@ -508,5 +499,5 @@ def _decimal(value: float) -> ox.Literal:
     return ox.Literal(text + "0" if text.endswith(".") else text, datatype=_XSD_DECIMAL)
 
 
-__all__ = ["CHUNK_BYTES", "LEVEL_TYPES", "Division", "Gazetteer", "LoadFailure", "RefreshSummary",
+__all__ = ["CHUNK_BYTES", "Division", "Gazetteer", "LoadFailure", "RefreshSummary",
            "Store"]

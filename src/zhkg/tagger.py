@@ -28,6 +28,7 @@ import pycrfsuite
 
 from zhkg import segment
 from zhkg.errors import ModelError
+from zhkg.model import EntityType
 
 #: The packaged model, inside zhkg/data.
 MODEL_FILE = "tagger.crfsuite"
@@ -39,7 +40,7 @@ DOMAIN_PD = "pd"
 
 #: Model label -> ontology class. book/game/movie are tagged (so they are not mistaken for
 #: organisations) but not reported.
-ONTOLOGY_TYPE = {
+ONTOLOGY_TYPE: dict[str, EntityType] = {
     "name": "Person",
     "company": "Company",
     "government": "GovernmentBody",
@@ -86,7 +87,7 @@ class TaggedSpan:
 
     start: int
     end: int
-    type: str
+    type: EntityType
     confidence: float
 
 

@@ -25,9 +25,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import networkx as nx
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
@@ -35,6 +36,7 @@ from rdflib.term import Node
 
 from zhkg.atomic import atomic_write_text
 from zhkg.errors import InputError, ZhkgError
+from zhkg.model import SUPERCLASS, ArticlePredicate, RelationPredicate
 from zhkg.namespace import GRAPH, SCHEMA, ZHKG
 
 # -- what is drawn, and how ---------------------------------------------------------------------
@@ -44,52 +46,65 @@ from zhkg.namespace import GRAPH, SCHEMA, ZHKG
 class TypeStyle:
     """How one entity type looks on the page and in the legend."""
 
-    name: str  # the Chinese name shown in the legend
+    type: str  # the ontology class
     color: str
     shape: str  # a vis-network shape whose label sits outside, so `size` applies
 
+    @property
+    def name(self) -> str:
+        """The Chinese name shown in the legend: the class's rdfs:label@zh in the ontology."""
+        return ontology_label(self.type)
+
 
 #: Entity types in legend order. Places share green hues, people warm colours, bodies blue.
-TYPE_STYLES: dict[str, TypeStyle] = {
-    "Country": TypeStyle("国家", "#1b5e20", "dot"),
-    "Province": TypeStyle("省级行政区", "#2e7d32", "dot"),
-    "City": TypeStyle("城市", "#43a047", "dot"),
-    "District": TypeStyle("区县", "#9ccc65", "dot"),
-    "DevelopmentZone": TypeStyle("开发区", "#00897b", "dot"),
-    "Place": TypeStyle("地点", "#80cbc4", "dot"),
-    "Official": TypeStyle("官员", "#d32f2f", "diamond"),
-    "Person": TypeStyle("人物", "#f57c00", "triangle"),
-    "Post": TypeStyle("职务", "#f9a825", "star"),
-    "GovernmentBody": TypeStyle("政府机构", "#1565c0", "hexagon"),
-    "Company": TypeStyle("企业", "#8e24aa", "square"),
-    "Organization": TypeStyle("组织", "#5c6bc0", "square"),
-    "Policy": TypeStyle("政策", "#6d4c41", "triangleDown"),
-    "Article": TypeStyle("文章", "#757575", "dot"),
-}
+TYPE_STYLES: dict[str, TypeStyle] = {t: TypeStyle(t, color, shape) for t, color, shape in (
+    ("Country", "#1b5e20", "dot"),
+    ("Province", "#2e7d32", "dot"),
+    ("City", "#43a047", "dot"),
+    ("District", "#9ccc65", "dot"),
+    ("DevelopmentZone", "#00897b", "dot"),
+    ("Place", "#80cbc4", "dot"),
+    ("Official", "#d32f2f", "diamond"),
+    ("Person", "#f57c00", "triangle"),
+    ("Post", "#f9a825", "star"),
+    ("GovernmentBody", "#1565c0", "hexagon"),
+    ("Company", "#8e24aa", "square"),
+    ("Organization", "#5c6bc0", "square"),
+    ("Policy", "#6d4c41", "triangleDown"),
+    ("Article", "#757575", "dot"),
+)}
 ARTICLE = "Article"
 #: Generic classes lose to a more specific one when a node carries both (Official over Person).
-_GENERIC = {"Place": 0, "Person": 0, "Organization": 0}
+_GENERIC: dict[str, int] = dict.fromkeys(SUPERCLASS.values(), 0)
 
-#: Relations between entities, drawn as edges, with the Chinese word shown on hover.
-RELATIONS: dict[str, str] = {
-    "holdsPost": "任职",
-    "postIn": "隶属",
-    "locatedIn": "位于",
-    "partOf": "属于",
-    "issues": "发布",
-    "implements": "实施",
-    "cooperatesWith": "合作",
-    "subsidiaryOf": "子公司",
-}
+#: Relations between entities, drawn as edges (their Chinese names shown on hover).
+RELATIONS: tuple[str, ...] = get_args(RelationPredicate)
 #: Article -> entity links, drawn only when articles are shown.
-ARTICLE_LINKS: dict[str, str] = {
-    "author": "作者",
-    "photographer": "摄影",
-    "editor": "编辑",
-    "publisher": "发布单位",
-    "mentions": "提及",
-}
-PREDICATE_NAMES: dict[str, str] = {**RELATIONS, **ARTICLE_LINKS}
+ARTICLE_LINKS: tuple[str, ...] = (*get_args(ArticlePredicate), "mentions")
+#: Every predicate drawn as an edge.
+EDGE_PREDICATES: tuple[str, ...] = (*RELATIONS, *ARTICLE_LINKS)
+
+
+@cache
+def _ontology_labels() -> dict[str, str]:
+    """The rdfs:label@zh of every class and property of the ontology, by local name."""
+    graph = Graph().parse(
+        data=resources.files("zhkg").joinpath("ontology").joinpath("zhkg.ttl").read_text(encoding="utf-8"),
+        format="turtle")
+    ns = str(ZHKG)
+    return {str(term)[len(ns):]: str(label) for term, label in graph.subject_objects(RDFS.label)
+            if str(term).startswith(ns) and isinstance(label, Literal) and label.language == "zh"}
+
+
+def ontology_label(term: str) -> str:
+    """The Chinese name of an ontology class or property (its local name if it has none)."""
+    return _ontology_labels().get(term, term)
+
+
+def predicate_names() -> dict[str, str]:
+    """Each predicate drawn as an edge and its Chinese name, as the page shows it."""
+    return {p: ontology_label(p) for p in EDGE_PREDICATES}
+
 
 #: Past this many drawn nodes the layout is computed in Python and physics stays off, because
 #: vis-network's in-browser stabilisation of thousands of nodes takes tens of seconds.
@@ -101,7 +116,7 @@ MAX_SENTENCE_CHARS = 240
 EDGE_LABEL_LIMIT = 120
 
 _TYPE_BY_IRI: dict[URIRef, str] = {URIRef(str(ZHKG) + t): t for t in TYPE_STYLES}
-_PRED_BY_IRI: dict[URIRef, str] = {URIRef(str(ZHKG) + p): p for p in PREDICATE_NAMES}
+_PRED_BY_IRI: dict[URIRef, str] = {URIRef(str(ZHKG) + p): p for p in EDGE_PREDICATES}
 
 
 # -- RDF -> networkx -----------------------------------------------------------------------------
@@ -691,12 +706,13 @@ def page_data(
         )
     edges = []
     edge_details = []
+    names = predicate_names()
     small = len(order) <= EDGE_LABEL_LIMIT
     for i, (s, o, key, d) in enumerate(
         sorted(network.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
     ):
         pred = d.get("predicate", str(key))
-        word = PREDICATE_NAMES.get(pred, pred)
+        word = names.get(pred, pred)
         edge = {
             "id": i,
             "from": index[s],
@@ -730,7 +746,7 @@ def page_data(
         "edgeDetails": edge_details,
         "legend": legend,
         "articles": articles,
-        "predicates": PREDICATE_NAMES,
+        "predicates": names,
         "relations": sorted(RELATIONS),
         "showArticles": show_articles,
         "physics": not positions,

@@ -92,11 +92,11 @@ def _reset_peak() -> None:
 def child(size: int, source: str, data: Path, with_rdf: bool) -> dict[str, float]:
     import jieba
 
-    from zhkg import pipeline, rdf, resolve
+    from zhkg import pipeline, rdf, resolve, resources
     from zhkg.model import Document
 
     text = article(size, source, data)
-    pipeline.warm()
+    resources.warm()
     pipeline.extract_document(Document(id="warm", text=article(3000, source, data)))
     jieba.setLogLevel(60)
     jieba.initialize()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import throughput  # noqa: E402
 
-from zhkg import mentions, pipeline, rdf, resolve, segment  # noqa: E402
+from zhkg import mentions, pipeline, rdf, resolve, resources, segment  # noqa: E402
 from zhkg.model import Document  # noqa: E402
 from zhkg.tagger import DOMAIN_PD, Tagger  # noqa: E402
 
@@ -45,7 +45,7 @@ def main() -> None:
     docs = [Document(id=i, text=t)
             for i, t in list(throughput.articles(texts, 1))[: args.articles]]
     chars = sum(len(d.text) for d in docs)
-    pipeline.warm()
+    resources.warm()
     import jieba
 
     jieba.setLogLevel(60)

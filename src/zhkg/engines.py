@@ -24,6 +24,7 @@ from distributed import WorkerPlugin
 from zhkg.errors import EngineError
 from zhkg.model import Document
 from zhkg.pipeline import ArticleResult, default_jobs, process_document
+from zhkg.resources import warm
 
 #: Chunks per worker thread in one batch: several, so a slow chunk does not idle the others, few,
 #: so the per-task overhead of the scheduler (about a millisecond) stays small.
@@ -39,9 +40,7 @@ def process_documents(docs: Sequence[Document]) -> list[ArticleResult]:
 
 
 def _warm_worker() -> None:
-    from zhkg.pipeline import warm
-
-    warm()
+    warm()  # what this module's imports registered: the extraction's resources
 
 
 def _chunks(docs: Sequence[Document], n: int) -> list[list[Document]]:

@@ -1,20 +1,18 @@
 """Places and general vocabularies of Chinese public life, shipped as small files in zhkg/data.
 
-Everything is read once per process, on first use, and cached: the extractor calls `find_places` on
-every article, so the matcher is one Aho-Corasick automaton over every name (full names of all
-divisions and countries, plus the short forms judged safe when the data was made, see
-GAZETTEERS.md). Same-named places (朝阳区 in Beijing and in Changchun) come back as several
-candidates; `resolve` picks one from the other places mentioned nearby.
+Everything is read once per process, on first use (`zhkg.resources`): the extractor calls
+`find_places` on every article, so the matcher is one Aho-Corasick automaton over every name
+(full names of all divisions and countries, plus the short forms judged safe when the data was
+made, see GAZETTEERS.md). Same-named places (朝阳区 in Beijing and in Changchun) come back as
+several candidates; `resolve` picks one from the other places mentioned nearby.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -22,6 +20,7 @@ import ahocorasick
 
 from zhkg.errors import ModelError
 from zhkg.model import ENTITY_TYPES, LEVEL_TYPES, EntityType
+from zhkg.resources import resource
 
 _LEVEL_RANK = {"country": 0, "province": 1, "city": 2, "district": 3}
 
@@ -182,23 +181,10 @@ def _rank(p: Place) -> tuple[int, str]:
     return (_LEVEL_RANK[p.level], p.key)
 
 
-_lock = threading.Lock()
-_places: _Places | None = None
-
-
+@resource
 def _db() -> _Places:
-    global _places
-    if _places is None:
-        with _lock:
-            if _places is None:
-                _places = _Places()
-    return _places
-
-
-def warm() -> None:
-    """Load every gazetteer now (e.g. before forking workers) instead of on first use."""
-    _db()
-    _vocab()
+    """Every division and country, and the matcher over their names."""
+    return _Places()
 
 
 # -- divisions ---------------------------------------------------------------------------------
@@ -436,17 +422,10 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
-_vocab_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _vocab_cached() -> _Vocab:
-    return _Vocab()
-
-
+@resource
 def _vocab() -> _Vocab:
-    with _vocab_lock:
-        return _vocab_cached()
+    """Post titles, organisation endings, central bodies and policy words."""
+    return _Vocab()
 
 
 def post_titles() -> frozenset[str]:

@@ -30,6 +30,7 @@ from zhkg.model import (
     Mention,
     Method,
 )
+from zhkg.resources import resource
 from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, TRANSLITERATION, TaggedSpan, Tagger
 
 # Priorities: a pattern knows more than a lexicon, which knows more than the tagger.
@@ -297,20 +298,17 @@ def _is_policy_title(title: str) -> bool:
     return not (title.endswith("机制") and len(title) < 9)
 
 
+@resource
 def _policy_tail_regex() -> re.Pattern[str]:
+    """The end of a policy title: a policy word (gazetteer.policy_tails) or N条 (二十条)."""
     tails = "|".join(sorted(map(re.escape, gazetteer.policy_tails()), key=len, reverse=True))
     return re.compile(rf"(?:{tails}|[{_NUMERALS}]+条)")
-
-
-_TAIL: re.Pattern[str] | None = None
 
 
 def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
     """Policy titles after a drafting/implementing verb, split where one title ends and the next
     begins (titles without 《》 run together: "…工作方案某市关于…的通知")."""
-    global _TAIL
-    if _TAIL is None:
-        _TAIL = _policy_tail_regex()
+    tails = _policy_tail_regex()
     out: list[Candidate] = []
     consumed = start
     for trig in POLICY_VERB.finditer(text, start, end):
@@ -327,9 +325,9 @@ def policy_candidates(text: str, start: int, end: int) -> list[Candidate]:
             nxt = POLICY_VERB.match(text, pos, region_end)
         piece_start = pos
         consumed = region_end
-        for tail in _TAIL.finditer(text, pos, region_end):
+        for tail in tails.finditer(text, pos, region_end):
             after = text[tail.end() : tail.end() + 1]
-            last = tail.end() >= region_end or not _TAIL.search(text, tail.end(), region_end)
+            last = tail.end() >= region_end or not tails.search(text, tail.end(), region_end)
             if not last and after in "的之和与及暨":
                 continue  # "…措施的紧急通知": the title goes on
             lead = _LEADING_JUNK.match(text, piece_start, tail.start())

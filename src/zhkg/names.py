@@ -7,10 +7,10 @@ what follows (another surname, a dictionary word, punctuation or the end) wins.
 
 from __future__ import annotations
 
-from functools import cache
 from importlib import resources
 
 from zhkg import gazetteer, segment
+from zhkg.resources import resource
 
 
 def _lexicon(name: str) -> frozenset[str]:
@@ -20,12 +20,12 @@ def _lexicon(name: str) -> frozenset[str]:
     )
 
 
-@cache
+@resource
 def surnames() -> frozenset[str]:
     return _lexicon("surnames.txt")
 
 
-@cache
+@resource
 def industries() -> frozenset[str]:
     return _lexicon("industries.txt")
 

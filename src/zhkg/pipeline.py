@@ -30,20 +30,12 @@ from zhkg.model import Document, Extraction
 from zhkg.rdf import META_GRAPH, article_graph_iri
 from zhkg.read import DEFAULT_MAX_ARTICLE_CHARS, content_hash, iter_documents
 from zhkg.relations import find_relations
+from zhkg.resources import warm
 from zhkg.store import Store
-from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, Tagger
 
 #: Articles handed to the workers at a time: large enough to keep every core busy, small enough
 #: that a batch of results (N-Quads text) stays a few tens of MB.
 BATCH = 256
-
-
-def warm() -> None:
-    """Load the tokenizer, tagger and gazetteer once, before forking workers that share them."""
-    segment.words("中国")  # loads jieba's dictionary, builds and compiles the segmenter
-    # builds the model's arrays for both domains and compiles numba, once, before any fork
-    Tagger.default().tag_domains(["中国"], [[("中国", 0, 2)]], (DOMAIN_NEWS, DOMAIN_PD))
-    gazetteer.find_places("中国")
 
 
 def extract_document(doc: Document) -> Extraction:

@@ -73,6 +73,7 @@ from typing import IO, Any
 
 from zhkg.errors import InputError
 from zhkg.model import Document
+from zhkg.resources import resource
 
 __all__ = [
     "JSONL_SUFFIXES",
@@ -374,46 +375,38 @@ def _candidate_encodings(data: bytes) -> list[str]:
     return guesses + [e for e in _FALLBACK_ENCODINGS if e not in guesses]
 
 
-_common_hanzi: frozenset[str] | None = None
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # C0 controls other than \t \n \v \f \r
 
 
+@resource
 def _gb2312_common() -> frozenset[str]:
     """The 3,755 most used simplified characters (GB2312 rows 16-55) with Chinese punctuation
-    and full-width forms (rows 1 and 3), built once."""
-    global _common_hanzi
-    if _common_hanzi is None:
-        chars = set()
-        for lead in (0xA1, 0xA3, *range(0xB0, 0xD8)):
-            for trail in range(0xA1, 0xFF):
-                try:
-                    chars.add(bytes((lead, trail)).decode("gb2312"))
-                except UnicodeDecodeError:
-                    continue
-        _common_hanzi = frozenset(chars)
-    return _common_hanzi
+    and full-width forms (rows 1 and 3)."""
+    chars = set()
+    for lead in (0xA1, 0xA3, *range(0xB0, 0xD8)):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
 
 
+@resource
 def _big5_common() -> frozenset[str]:
     """The 5,401 frequently used characters of Big5 (lead bytes 0xA4-0xC6) with its punctuation
-    and symbols (0xA1-0xA3), built once: what traditional Chinese text is mostly made of, while
-    GBK or Shift-JIS bytes read as Big5 fall all over the table. charset-normalizer alone reads
-    a short Big5 text as Shift-JIS more often than not."""
-    global _common_traditional
-    if _common_traditional is None:
-        chars = set()
-        for lead in range(0xA1, 0xC7):
-            for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
-                try:
-                    chars.add(bytes((lead, trail)).decode("big5"))
-                except UnicodeDecodeError:
-                    continue
-        _common_traditional = frozenset(chars)
-    return _common_traditional
-
-
-_common_traditional: frozenset[str] | None = None
+    and symbols (0xA1-0xA3): what traditional Chinese text is mostly made of, while GBK or
+    Shift-JIS bytes read as Big5 fall all over the table. charset-normalizer alone reads a
+    short Big5 text as Shift-JIS more often than not."""
+    chars = set()
+    for lead in range(0xA1, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            try:
+                chars.add(bytes((lead, trail)).decode("big5"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
 
 
 def _looks_simplified(sample: bytes) -> bool:

@@ -1,7 +1,8 @@
 """Sentences and words with character offsets.
 
 One `jieba.Tokenizer` instance per process (never jieba's global one, which other code in the same
-process may reconfigure), loaded once and reused: loading the dictionary costs about a second.
+process may reconfigure), loaded once (`zhkg.resources`) and reused: loading the dictionary costs
+about a second.
 Words come from `zhkg.wordseg`, jieba's own algorithm and dictionary compiled (ten times faster,
 the same words: tests/test_wordseg.py).
 """
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import jieba
 
 from zhkg.errors import ModelError
+from zhkg.resources import resource
 from zhkg.wordseg import Segmenter
 
 # Sentence ends: Chinese and ASCII terminators, and line breaks. A closing quote or bracket right
@@ -31,23 +31,15 @@ _SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)]*|\n+")
 MAX_SENTENCE = 512
 _SOFT_END = re.compile(r"[，、,：:\s]")
 
-_lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
-_segmenter: Segmenter | None = None
 
-
+@resource
 def tokenizer() -> jieba.Tokenizer:
-    """The process's jieba tokenizer, initialised on first use."""
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
-                _tokenizer = tok
-    return _tokenizer
+    """The process's jieba tokenizer."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -73,15 +65,12 @@ def _add_sentence(text: str, start: int, end: int, spans: list[tuple[int, int]])
         spans.append((start, end))
 
 
+@resource
 def segmenter() -> Segmenter:
-    """The process's compiled segmenter over `tokenizer()`'s dictionary, built on first use."""
-    global _segmenter
-    if _segmenter is None:
-        tok = tokenizer()  # takes the lock itself
-        with _lock:
-            if _segmenter is None:
-                _segmenter = Segmenter.from_tokenizer(tok)
-    return _segmenter
+    """The process's compiled segmenter over `tokenizer()`'s dictionary."""
+    built = Segmenter.from_tokenizer(tokenizer())
+    built.tokenize_many(["中国"])  # compiles the segmenter (numba) now, not in the first article
+    return built
 
 
 def words(text: str, offset: int = 0) -> list[tuple[str, int, int]]:
@@ -105,7 +94,7 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
         yield from words(text[s:e], s)
 
 
-@lru_cache(maxsize=1)
+@resource
 def dictionary_tags() -> dict[str, str]:
     """Each word of jieba's own dictionary and its part of speech, a column `jieba.Tokenizer`
     drops (reading the file costs ~0.3 s, once a process; `jieba.posseg` far more per call)."""
@@ -129,7 +118,7 @@ _FUNCTION_POS = frozenset({"r", "rr", "rz", "m", "mq", "t", "d", "b", "c", "p", 
                            "ud", "uv", "uz", "ug", "f", "q", "y", "e", "o", "z"})
 
 
-@lru_cache(maxsize=1)
+@resource
 def function_words() -> frozenset[str]:
     """Dictionary words whose part of speech is a function word's (`_FUNCTION_POS`)."""
     return frozenset(w for w, tag in dictionary_tags().items() if tag in _FUNCTION_POS)

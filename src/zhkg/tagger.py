@@ -19,7 +19,6 @@ import threading
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ import pycrfsuite
 from zhkg import segment
 from zhkg.errors import ModelError
 from zhkg.model import EntityType
+from zhkg.resources import resource
 
 #: The packaged model, inside zhkg/data.
 MODEL_FILE = "tagger.crfsuite"
@@ -267,17 +267,25 @@ def bio_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-_per_thread = threading.local()
 _compiled_lock = threading.Lock()
 _compiled_models: dict[bytes, Any] = {}
 
 
-@lru_cache(maxsize=1)
+@resource
 def _packaged_model() -> bytes:
+    """The packaged model file's bytes."""
     try:
         return (resources.files("zhkg") / "data" / MODEL_FILE).read_bytes()
     except OSError as exc:
         raise ModelError(f"packaged tagger model {MODEL_FILE} missing: {exc}") from exc
+
+
+@resource(per_thread=True)
+def _default_tagger() -> Tagger:
+    """The packaged model's tagger of this thread, its arrays built and its decoder compiled."""
+    tagger = Tagger(_packaged_model())
+    tagger.tag_domains(["中国"], [[("中国", 0, 2)]], (DOMAIN_NEWS, DOMAIN_PD))
+    return tagger
 
 
 class Tagger:
@@ -302,11 +310,7 @@ class Tagger:
     def default(cls) -> Tagger:
         """The packaged model: read once per process, one tagger per thread (crfsuite keeps
         per-call state, so threads must not share one)."""
-        tagger: Tagger | None = getattr(_per_thread, "tagger", None)
-        if tagger is None:
-            tagger = cls(_packaged_model())
-            _per_thread.tagger = tagger
-        return tagger
+        return _default_tagger()
 
     def tag(
         self, text: str, words: Sequence[tuple[str, int, int]] | None = None

@@ -25,7 +25,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
@@ -38,6 +37,7 @@ from zhkg.atomic import atomic_write_text
 from zhkg.errors import InputError, ZhkgError
 from zhkg.model import SUPERCLASS, ArticlePredicate, RelationPredicate
 from zhkg.namespace import GRAPH, SCHEMA, ZHKG
+from zhkg.resources import resource
 
 # -- what is drawn, and how ---------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ ARTICLE_LINKS: tuple[str, ...] = (*get_args(ArticlePredicate), "mentions")
 EDGE_PREDICATES: tuple[str, ...] = (*RELATIONS, *ARTICLE_LINKS)
 
 
-@cache
+@resource
 def _ontology_labels() -> dict[str, str]:
     """The rdfs:label@zh of every class and property of the ontology, by local name."""
     graph = Graph().parse(

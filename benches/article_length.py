@@ -92,7 +92,8 @@ def _reset_peak() -> None:
 def child(size: int, source: str, data: Path, with_rdf: bool) -> dict[str, float]:
     import jieba
 
-    from zhkg import pipeline, rdf, resolve, resources
+    from zhkg import pipeline, rdf, resources
+    from zhkg.extract import resolve
     from zhkg.model import Document
 
     text = article(size, source, data)

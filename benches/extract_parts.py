@@ -4,9 +4,10 @@
 
 The articles are the first of `benches/throughput.py`'s corpus (~1,500 characters each). Each
 step runs over all of them, best of 3, CPU time of this process: jieba's words (compiled,
-`zhkg.segment.words_many`), the tagger in the news domain and in People's Daily's, the whole of
-`zhkg.mentions.find_mentions`, `zhkg.pipeline.extract_document` (mentions and relations), and the
-article's RDF (`zhkg.rdf.article_nquads`); and, for scale, bare `jieba.lcut` on the same texts.
+`zhkg.segment.words_many`), the tagger in the news domain and in People's Daily's, the whole
+of `zhkg.extract.mentions.find_mentions`, `zhkg.pipeline.extract_document` (mentions and
+relations), and the article's RDF (`zhkg.rdf.article_nquads`); and, for scale, bare
+`jieba.lcut` on the same texts.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import throughput  # noqa: E402
 
-from zhkg import mentions, pipeline, rdf, resolve, resources, segment  # noqa: E402
+from zhkg import pipeline, rdf, resources, segment  # noqa: E402
+from zhkg.extract import mentions, resolve  # noqa: E402
 from zhkg.model import Document  # noqa: E402
 from zhkg.tagger import DOMAIN_PD, Tagger  # noqa: E402
 

@@ -2,9 +2,9 @@
 
     .venv/bin/python benches/ner_eval.py [--data DIR] [--model FILE] [--split test|dev]
 
-Prints exact-span P/R/F1 per label and micro for CLUENER2020 (name, company, government,
-position) and People's Daily (PER, LOC, ORG): first the statistical tagger alone, then the whole
-extractor (tagger + gazetteers + patterns + filters, `zhkg.mentions.find_mentions`) with its types
+Prints exact-span P/R/F1 per label and micro for CLUENER2020 (name, company, government, position)
+and People's Daily (PER, LOC, ORG): first the statistical tagger alone, then the whole extractor
+(tagger + gazetteers + patterns + filters, `zhkg.extract.mentions.find_mentions`) with its types
 mapped back to each corpus's labels; then the extractor on the two seed articles against the
 hand-written gold (tests/data/seeds_gold.json); then characters per second of tagging on one core:
 the tagger alone (jieba's words computed beforehand, as the pipeline passes them) and with jieba.
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from zhkg import train
 from zhkg.evaluate import CORPUS_LABELS, format_report, load_gold, score_documents
-from zhkg.mentions import find_mentions
+from zhkg.extract.context import SETTINGS, Settings
+from zhkg.extract.mentions import find_mentions
 from zhkg.model import Document
 from zhkg.pipeline import extract_document, extraction_record
 from zhkg.read import iter_documents
@@ -68,13 +69,14 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
     return best
 
 
-def extractor_spans(examples: Sequence[train.Example], corpus: str) -> list[list[Span]]:
+def extractor_spans(examples: Sequence[train.Example], corpus: str, tagger: Tagger | None = None,
+                    settings: Settings = SETTINGS) -> list[list[Span]]:
     """The whole extractor's mentions of each sentence, in the corpus's labels."""
     labels = CORPUS_LABELS[corpus]
     return [
         [
             (m.start, m.end, labels[m.type])
-            for m in find_mentions(Document(str(i), ex.text))
+            for m in find_mentions(Document(str(i), ex.text), tagger, settings)
             if m.type in labels
         ]
         for i, ex in enumerate(examples)

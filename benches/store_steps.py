@@ -16,7 +16,8 @@ import resource
 import time
 from pathlib import Path
 
-from zhkg import gazetteer, resolve
+from zhkg import gazetteer
+from zhkg.extract import resolve
 from zhkg.pipeline import write_page_from_store
 from zhkg.store import Store
 

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from zhkg import segment
-from zhkg.mentions import (
-    Candidate,
-    Stems,
-    _confirm_by_suffix,
-    _demote_joined,
-    _longer_titles,
-    _Spans,
-    find_mentions,
+from zhkg.extract.arbitrate import (
+    Spans,
+    confirm_by_suffix,
+    demote_joined,
+    foreign_places,
+    longer_titles,
     merge,
-    policy_candidates,
-    post_candidates,
-    slogan_candidates,
+    with_units,
 )
+from zhkg.extract.candidates import Candidate
+from zhkg.extract.context import DocContext
+from zhkg.extract.mentions import find_mentions
+from zhkg.extract.rules.companies import Stems
+from zhkg.extract.rules.policies import policy_candidates, slogan_candidates
+from zhkg.extract.rules.posts import post_candidates
 from zhkg.model import Document, Method
+
+
+def ctx_of(text: str) -> DocContext:
+    return DocContext.of(Document("t", text))
 
 
 def _mentions(text: str) -> set[tuple[str, str]]:
@@ -112,7 +119,7 @@ def test_merge_prefers_patterns_then_length_and_keeps_no_overlap() -> None:
     a = Candidate(0, 4, "Company", Method.TAGGER, 0.9, 1)
     b = Candidate(2, 6, "Policy", Method.POLICY_TITLE, 0.5, 3)
     c = Candidate(0, 2, "City", Method.TAGGER, 0.99, 1)
-    assert merge([a, b, c]) == [c, b]
+    assert merge(ctx_of(""), [a, b, c]) == [c, b]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "hello world 123", "！！！？？？"])
@@ -127,7 +134,7 @@ def test_peoples_daily_reading_fills_places_with_abbreviations() -> None:
     doc = Document("d", "中美两国元首在会谈中表示将加强合作。")
     found = {(m.text, m.type, m.key) for m in find_mentions(doc)}
     assert {("中", "Country", "CN"), ("美", "Country", "US")} <= found
-    from zhkg.resolve import canonical_name, iri_for
+    from zhkg.extract.resolve import canonical_name, iri_for
 
     assert iri_for("Country", "美", "US") == iri_for("Country", "美国", "US")
     assert canonical_name("Country", ["美"], "US") == "美国"
@@ -140,20 +147,22 @@ def test_a_sure_tagged_title_extends_a_vocabulary_title_backwards() -> None:
     unsure = Candidate(2, 6, "Post", Method.TAGGER, 0.5, 1)
     two_titles = Candidate(7, 13, "Post", Method.TAGGER, 0.95, 1)  # 市委书记 + 市长
     mayor = Candidate(11, 13, "Post", Method.POST_TITLE, 0.85, 3)
-    out = _longer_titles(text, [vocab, tagged, two_titles, mayor])
-    assert merge(out) == [out[1], out[3]] and out[1].priority == 3
-    assert _longer_titles(text, [vocab, unsure])[1].priority == 1
+    ctx = ctx_of(text)
+    out = longer_titles(ctx, [vocab, tagged, two_titles, mayor])
+    assert merge(ctx, out) == [out[1], out[3]] and out[1].priority == 3
+    assert longer_titles(ctx, [vocab, unsure])[1].priority == 1
     place = Candidate(2, 4, "City", Method.GAZETTEER, 0.9, 2, "x")  # the head is a name of its own
-    assert _longer_titles(text, [vocab, tagged, place])[1].priority == 1
+    assert longer_titles(ctx, [vocab, tagged, place])[1].priority == 1
 
 
 def test_a_tagged_company_outranks_the_suffix_pattern_inside_it() -> None:
     inner = Candidate(4, 8, "Company", Method.COMPANY_SUFFIX, 0.8, 2)  # 兄弟公司
     tagged = Candidate(0, 8, "Company", Method.TAGGER, 0.7, 1)  # 某国某某兄弟公司
     other = Candidate(0, 9, "Company", Method.TAGGER, 0.7, 1)  # ends elsewhere: no support
-    out = _confirm_by_suffix([inner, tagged, other])
+    ctx = ctx_of("某国某某兄弟公司。")
+    out = confirm_by_suffix(ctx, [inner, tagged, other])
     assert [c.priority for c in out] == [2, 2, 1]
-    assert merge(out) == [out[1]]
+    assert merge(ctx, out) == [out[1]]
 
 
 def test_a_body_and_its_unit_stay_one_name_two_bodies_do_not() -> None:
@@ -163,7 +172,8 @@ def test_a_body_and_its_unit_stay_one_name_two_bodies_do_not() -> None:
     ndrc = Candidate(11, 16, "GovernmentBody", Method.CENTRAL_BODY, 0.95, 2)
     miit = Candidate(16, 19, "GovernmentBody", Method.CENTRAL_BODY, 0.95, 2)
     joined = Candidate(11, 19, "GovernmentBody", Method.TAGGER, 0.99, 2)
-    out = _demote_joined(text, [ministry, unit, ndrc, miit, joined], set())
+    no_words = replace(ctx_of(text), bounds=frozenset())
+    out = demote_joined(no_words, [ministry, unit, ndrc, miit, joined])
     assert out[1].priority == 2 and out[4].priority == 1
 
 
@@ -198,7 +208,7 @@ def test_extractor_held_out_floor(corpus: str, floor: float) -> None:
 
 
 def test_titles_run_together_are_split_into_their_titles() -> None:
-    from zhkg.mentions import _titles_run_together
+    from zhkg.extract.rules.tagged import _titles_run_together
 
     assert _titles_run_together("市委书记市长") == [(0, 4), (4, 6)]
     assert _titles_run_together("副市长") == [(0, 3)]
@@ -228,7 +238,7 @@ def test_a_conjunction_starts_no_name() -> None:
 
 
 def test_a_tagged_name_loses_leading_prepositions_and_的_phrases_but_not_a_surname() -> None:
-    from zhkg.mentions import _without_lead
+    from zhkg.extract.rules.tagged import _without_lead
     from zhkg.tagger import TaggedSpan
 
     text = "在简陋的乡卫生院里"
@@ -248,29 +258,28 @@ def test_kinds_of_firm_are_not_firms() -> None:
 
 
 def test_a_joiner_inside_one_body_name_joins_nothing() -> None:
-    from zhkg.mentions import _joins
+    from zhkg.extract.arbitrate import _joins
 
     text = "某某市住房保障和房产管理局与国家发改委"
     bounds = {b for w in segment.words(text) for b in w[1:]}
-    assert not _joins(text, 0, text.index("和"), _Spans([]), bounds)  # one body
+    assert not _joins(text, 0, text.index("和"), Spans([]), bounds)  # one body
     ndrc = (text.index("国家"), len(text))
-    assert _joins(text, 0, text.index("与"), _Spans([ndrc]), bounds)  # 管理局 ends a body
-    assert not _joins("埃及政府", 0, 1, _Spans([]), {0, 2, 4})  # the 及 of 埃及 is no word
+    assert _joins(text, 0, text.index("与"), Spans([ndrc]), bounds)  # 管理局 ends a body
+    assert not _joins("埃及政府", 0, 1, Spans([]), {0, 2, 4})  # the 及 of 埃及 is no word
 
 
 def test_a_tagged_body_with_a_unit_outranks_the_body_inside_it() -> None:
-    from zhkg.mentions import _with_units
-
     text = "某某市委组织部"
     local = Candidate(0, 4, "GovernmentBody", Method.LOCAL_BODY, 0.85, 3)
     whole = Candidate(0, 7, "GovernmentBody", Method.TAGGER, 0.95, 2)
-    out = _with_units(text, [local, whole])
+    ctx = ctx_of(text)
+    out = with_units(ctx, [local, whole])
     assert out[1].priority == 3
-    assert merge(out) == [out[1]]
+    assert merge(ctx, out) == [out[1]]
 
 
 def test_a_tagged_name_loses_loose_brackets_and_dots_at_its_edges() -> None:
-    from zhkg.mentions import _pieces
+    from zhkg.extract.rules.tagged import _pieces
     from zhkg.tagger import TaggedSpan
 
     def names(text: str, type_: str = "Person") -> list[str]:
@@ -284,17 +293,16 @@ def test_a_tagged_name_loses_loose_brackets_and_dots_at_its_edges() -> None:
 
 
 def test_a_foreign_place_holding_a_gazetteer_name_outranks_it() -> None:
-    from zhkg.mentions import _foreign_places
-
     text = "在巴西利亚举行"
     brazil = Candidate(1, 3, "Country", Method.GAZETTEER, 0.95, 2, "BR")
     capital = Candidate(1, 5, "Place", Method.TAGGER, 0.99, 1)
-    out = _foreign_places(text, [brazil, capital])
-    assert out[1].priority == 2 and merge(out) == [out[1]]
+    ctx = ctx_of(text)
+    out = foreign_places(ctx, [brazil, capital])
+    assert out[1].priority == 2 and merge(ctx, out) == [out[1]]
     text = "在北京人民大会堂举行"  # the rest is no transliteration: the city stays
     beijing = Candidate(1, 3, "Province", Method.GAZETTEER, 0.95, 2, "110000")
     hall = Candidate(1, 8, "Place", Method.TAGGER, 0.99, 1)
-    assert _foreign_places(text, [beijing, hall])[1].priority == 1
+    assert foreign_places(ctx_of(text), [beijing, hall])[1].priority == 1
 
 
 # -- cost as an article grows ---------------------------------------------------------------------
@@ -355,7 +363,7 @@ def test_extraction_work_per_character_does_not_grow_with_the_article(run_on: bo
 def test_span_index_answers_as_a_scan_would(spans: list[tuple[int, int]], lo: int,
                                             width: int) -> None:
     pairs = [(s, s + n) for s, n in spans]
-    index = _Spans(pairs)
+    index = Spans(pairs)
     hi = lo + width
     assert index.overlaps(lo, hi) == any(s < hi and lo < e for s, e in pairs)
     assert index.starting_in(lo, hi) == sorted((s, e) for s, e in pairs if lo <= s < hi)
@@ -368,3 +376,39 @@ def test_stems_are_found_as_a_scan_would(stems: set[str], piece: str) -> None:
     assert found.prefix_of(piece) == any(piece.startswith(st) for st in stems)
     assert found.starts_in(piece) == {i for st in stems for i in range(len(piece))
                                       if piece.startswith(st, i)}
+
+
+# -- the rule interface ---------------------------------------------------------------------------
+
+
+def test_a_rule_added_to_the_list_runs_after_the_others_and_sees_what_they_found() -> None:
+    from zhkg.extract.candidates import PATTERN, Found
+    from zhkg.extract.mentions import mentions_in
+    from zhkg.extract.rules import MENTION_RULES
+
+    seen: list[Found] = []
+
+    def slogans_in_quotes(ctx: DocContext, found: Found) -> list[Candidate]:
+        seen.append(found)
+        start = ctx.text.index("“") + 1
+        return [Candidate(start, ctx.text.index("”"), "Policy", Method.SLOGAN, 0.7, PATTERN)]
+
+    ctx = ctx_of("杭州市提出“数字强市”目标。")
+    found = {(m.text, m.type, m.evidence.method)
+             for m in mentions_in(ctx, rules=(*MENTION_RULES, slogans_in_quotes))}
+    assert ("数字强市", "Policy", "pattern:slogan") in found
+    assert ("杭州市", "City", "gazetteer") in found
+    assert [ctx.text[p.start : p.end] for p in seen[0].places] == ["杭州市"]
+    assert "数字强市" not in {m.text for m in mentions_in(ctx)}
+
+
+def test_settings_are_a_parameter_not_a_module_global() -> None:
+    from zhkg.extract.context import SETTINGS, Settings
+
+    text = "中美两国元首在会谈中表示将加强合作。"
+    doc = Document("t", text)
+    default = {(m.text, m.type) for m in find_mentions(doc)}
+    no_pd = Settings(pd_types=frozenset())
+    assert ("美", "Country") in default
+    assert ("美", "Country") not in {(m.text, m.type) for m in find_mentions(doc, settings=no_pd)}
+    assert {(m.text, m.type) for m in find_mentions(doc)} == default and Settings() == SETTINGS

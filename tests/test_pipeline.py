@@ -185,18 +185,18 @@ def test_an_article_that_fails_is_skipped_named_and_the_rest_built(
     from zhkg import pipeline, rdf
     from zhkg.store import Store
 
-    real_find_mentions, real_nquads = pipeline.find_mentions, rdf.article_nquads
+    real_mentions_in, real_nquads = pipeline.mentions_in, rdf.article_nquads
 
-    def find_mentions(doc: Any) -> Any:
-        if "引发异常" in doc.text:
+    def mentions_in(ctx: Any) -> Any:
+        if "引发异常" in ctx.text:
             raise RuntimeError("boom")
-        return real_find_mentions(doc)
+        return real_mentions_in(ctx)
 
     def article_nquads(ex: Any, iris: Any) -> str:
         text = real_nquads(ex, iris)
         return text + "<urn:x> <urn:p> <not an iri> .\n" if ex.doc.id == "unloadable" else text
 
-    monkeypatch.setattr(pipeline, "find_mentions", find_mentions)  # the workers are forked
+    monkeypatch.setattr(pipeline, "mentions_in", mentions_in)  # the workers are forked
     monkeypatch.setattr(rdf, "article_nquads", article_nquads)
     src = _jsonl(tmp_path / "in.jsonl", [
         {"id": "first", "text": "杭州市出台新规。"},
@@ -222,7 +222,7 @@ def test_an_article_that_fails_is_skipped_named_and_the_rest_built(
     assert "article/first>" in nq and "unloadable" not in nq and "raises" not in nq
 
     # Run again: the failed articles are tried again (they have no hash), the rest skipped.
-    monkeypatch.setattr(pipeline, "find_mentions", real_find_mentions)
+    monkeypatch.setattr(pipeline, "mentions_in", real_mentions_in)
     monkeypatch.setattr(rdf, "article_nquads", real_nquads)
     result = CliRunner().invoke(cli, ["build", str(src), "-o", str(out), "-j", str(jobs)])
     assert result.exit_code == 0, result.output
@@ -273,14 +273,14 @@ def test_extract_skips_an_article_that_fails_and_writes_the_rest(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from zhkg import pipeline
 
-    real_find_mentions = pipeline.find_mentions
+    real_mentions_in = pipeline.mentions_in
 
-    def find_mentions(doc: Any) -> Any:
-        if doc.id == "raises":
+    def mentions_in(ctx: Any) -> Any:
+        if ctx.doc.id == "raises":
             raise ValueError("bad")
-        return real_find_mentions(doc)
+        return real_mentions_in(ctx)
 
-    monkeypatch.setattr(pipeline, "find_mentions", find_mentions)
+    monkeypatch.setattr(pipeline, "mentions_in", mentions_in)
     src = _jsonl(tmp_path / "in.jsonl", [{"id": "raises", "text": "杭州市出台新规。"},
                                           {"id": "fine", "text": "宁波市发布通知。"}])
     out = tmp_path / "out.jsonl"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,18 @@ def test_arbitrary_unicode_never_crashes_and_offsets_index_the_text(text: str) -
         assert 0 <= r.evidence.start <= r.evidence.end <= len(text)
         assert r.object in ex.mentions
         assert r.subject is None or r.subject in ex.mentions
+
+
+def test_an_article_is_segmented_into_sentences_once(monkeypatch: Any) -> None:
+    from zhkg import segment
+
+    calls: list[str] = []
+    real = segment.sentences
+
+    def counted(text: str) -> list[tuple[int, int]]:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(segment, "sentences", counted)
+    ex = extract_document(Document("doc", "杭州市和浙江省共同举办活动。市长王明出席。"))
+    assert ex.relations and len(calls) == 1

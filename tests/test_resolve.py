@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from zhkg.extract.resolve import canonical_name, identity, iri_for, iris, normalise
 from zhkg.model import Document, Evidence, Extraction, Mention, Relation
-from zhkg.resolve import canonical_name, identity, iri_for, iris, normalise
 
 
 def _m(text: str, type_: str, start: int = 0, key: str | None = None) -> Mention:

@@ -538,8 +538,9 @@ def remove_articles(out_dir: str | os.PathLike[str], doc_ids: list[str],
     The entities graph is recomputed (an entity only the removed articles named disappears), the
     exports are rewritten and, when the build has a page, so is the page.
     """
-    from zhkg import gazetteer, resolve
+    from zhkg import gazetteer
     from zhkg.errors import StoreError
+    from zhkg.extract import resolve
 
     out = Path(out_dir)
     if not (out / "store").is_dir():

@@ -20,16 +20,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zhkg import gazetteer, rdf, resolve, segment
+from zhkg import gazetteer, rdf
 from zhkg.atomic import atomic_write, atomic_write_text
 from zhkg.children import future_result, kill_workers, pool_result, worker_setup
 from zhkg.errors import ArticleError, EngineError, InputError, output_error
 from zhkg.export import Spool, write_exports
-from zhkg.mentions import find_mentions
+from zhkg.extract import resolve
+from zhkg.extract.context import DocContext
+from zhkg.extract.mentions import mentions_in
+from zhkg.extract.relations import find_relations
 from zhkg.model import Document, Extraction
 from zhkg.rdf import META_GRAPH, article_graph_iri
 from zhkg.read import DEFAULT_MAX_ARTICLE_CHARS, content_hash, iter_documents
-from zhkg.relations import find_relations
 from zhkg.resources import warm
 from zhkg.store import Store
 
@@ -40,8 +42,9 @@ BATCH = 256
 
 def extract_document(doc: Document) -> Extraction:
     """Mentions and relations of one document. Pure: same document, same extraction."""
-    mentions = find_mentions(doc)
-    relations = find_relations(doc, mentions, segment.sentences(doc.text))
+    ctx = DocContext.of(doc)
+    mentions = mentions_in(ctx)
+    relations = find_relations(ctx, mentions)
     return Extraction(doc, tuple(mentions), tuple(relations))
 
 

@@ -1,31 +1,37 @@
 """Relations between the mentions of one document, each with its trigger as evidence.
 
-All rules look at mentions that stand next to each other or share a sentence with a trigger word;
-none of them crosses sentence boundaries except `partOf`, which comes from the gazetteer and holds
-wherever both places are mentioned.
+Every relation rule has one signature, `rule(ctx, mentions) -> relations` (the document's
+context, its mentions sorted by start, longest first), and `RELATION_RULES` lists them in the
+order they run (among relations with the same evidence span, predicate and object, the earlier
+rule's comes first). All rules look at mentions that stand next to each other or share a
+sentence with a trigger word; none of them crosses sentence boundaries except `partOf`, which
+comes from the gazetteer and holds wherever both places are mentioned.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from zhkg import gazetteer, resolve
-from zhkg.mentions import POLICY_VERB, policy_trigger_kind, sentence_of
+from zhkg import gazetteer
+from zhkg.extract import resolve
+from zhkg.extract.context import DocContext
+from zhkg.extract.patterns import POLICY_VERB, policy_trigger_kind
 from zhkg.model import (
     AGENTS,
     BYLINE_ROLES,
     ORGANISATIONS,
     PLACES,
     ArticlePredicate,
-    Document,
-    Evidence,
     Mention,
     Method,
     Predicate,
     Relation,
 )
+
+#: The one signature of a relation rule: the context and the sorted mentions in.
+RelationRule = Callable[[DocContext, Sequence[Mention]], Iterable[Relation]]
 
 #: A mention's method label -> the article's relation to it (the byline's roles).
 _ROLE: dict[str, ArticlePredicate] = {m.value: role for m, role in BYLINE_ROLES.items()}
@@ -39,46 +45,27 @@ _URGES = re.compile("鼓励|引导|支持|帮助|推动|督促|指导|要求|号
 _VERB_BEFORE = re.compile(f"(?:{POLICY_VERB.pattern})$")
 
 
-def _ev(
-    doc: Document,
-    start: int,
-    end: int,
-    method: Method | str,
-    conf: float,
-    sentences: Sequence[tuple[int, int]],
-) -> Evidence:
-    ss, se = sentence_of(sentences, start)
-    label = method.value if isinstance(method, Method) else method
-    return Evidence(doc.id, start, end, label, conf, ss, se)
-
-
-def find_relations(
-    doc: Document, mentions: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> list[Relation]:
-    """Every relation the rules find, in text order."""
+def find_relations(ctx: DocContext, mentions: Sequence[Mention],
+                   rules: Sequence[RelationRule] | None = None) -> list[Relation]:
+    """Every relation the rules (`RELATION_RULES` unless given) find, in text order."""
     ms = sorted(mentions, key=lambda m: (m.start, -m.end))
     rels: list[Relation] = []
-    rels += _article_roles(doc, ms, sentences)
-    rels += _posts(doc, ms, sentences)
-    rels += _policies(doc, ms, sentences)
-    rels += _cooperation(doc, ms, sentences)
-    rels += _located_and_subsidiary(doc, ms, sentences)
-    rels += _part_of(doc, ms, sentences)
+    for rule in RELATION_RULES if rules is None else rules:
+        rels += rule(ctx, ms)
     return sorted(
         rels, key=lambda r: (r.evidence.start, r.evidence.end, r.predicate, r.object.start)
     )
 
 
-def _article_roles(
-    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> Iterator[Relation]:
+def article_roles(ctx: DocContext, ms: Sequence[Mention]) -> Iterator[Relation]:
+    """The article's author, photographer, editor and publisher: its byline's names."""
     seen: set[tuple[str, str]] = set()
     for m in ms:
         role = _ROLE.get(m.evidence.method)
         if role and (role, m.text) not in seen:
             seen.add((role, m.text))
             yield Relation(
-                None, role, m, _ev(doc, m.start, m.end, m.evidence.method, 0.9, sentences)
+                None, role, m, ctx.evidence(m.start, m.end, Method(m.evidence.method), 0.9)
             )
 
 
@@ -92,20 +79,18 @@ def _top_level(ms: Sequence[Mention]) -> list[Mention]:
     return out
 
 
-def _posts(
-    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> Iterator[Relation]:
+def post_holders(ctx: DocContext, ms: Sequence[Mention]) -> Iterator[Relation]:
     """省委常委 + 市委书记 + name: each post in the chain is held by the name; a place or body right
     before a post is where the post is."""
     top = _top_level(ms)
-    text = doc.text
+    text = ctx.text
     for i, m in enumerate(top):
         if m.type != "Post":
             continue
         if i > 0 and top[i - 1].end == m.start and top[i - 1].type in AGENTS:
             org = top[i - 1]
             yield Relation(
-                m, "postIn", org, _ev(doc, org.start, m.end, Method.POST_CHAIN, 0.85, sentences)
+                m, "postIn", org, ctx.evidence(org.start, m.end, Method.POST_CHAIN, 0.85)
             )
     for i, m in enumerate(top):
         if m.type != "Official":
@@ -120,7 +105,7 @@ def _posts(
                     m,
                     "holdsPost",
                     prev,
-                    _ev(doc, prev.start, m.end, Method.POST_CHAIN, 0.9, sentences),
+                    ctx.evidence(prev.start, m.end, Method.POST_CHAIN, 0.9),
                 )
             elif prev.type not in AGENTS:
                 break
@@ -128,13 +113,11 @@ def _posts(
             j -= 1
 
 
-def _policies(
-    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> Iterator[Relation]:
+def policy_issuers(ctx: DocContext, ms: Sequence[Mention]) -> Iterator[Relation]:
     """Who issues or implements a policy: the place or body its title begins with, else the
     nearest place or body before the verb in the same sentence (not one that only urges others:
     某市鼓励企业建立…制度). Titles listed right after one another share the first one's verb."""
-    text = doc.text
+    text = ctx.text
     top = _top_level(ms)
     # `ms` is sorted by start; `top` by start and by end (its mentions do not overlap)
     starts = [m.start for m in ms]
@@ -147,19 +130,18 @@ def _policies(
         inner = [m for m in ms[bisect_left(starts, p.start) : bisect_right(starts, p.start)]
                  if m.end < p.end and m.type in AGENTS]
         if inner:
-            ev = _ev(doc, p.start, p.end, Method.POLICY_TITLE_ISSUER, 0.8, sentences)
+            ev = ctx.evidence(p.start, p.end, Method.POLICY_TITLE_ISSUER, 0.8)
             yield Relation(inner[0], "issues", p, ev)
             continue
         if previous is not None and previous[0].end == p.start:
             r = previous[1]
-            ev = _ev(
-                doc, r.evidence.start, p.end, r.evidence.method, r.evidence.confidence, sentences
-            )
+            ev = ctx.evidence(r.evidence.start, p.end, Method(r.evidence.method),
+                              r.evidence.confidence)
             rel = Relation(r.subject, r.predicate, p, ev)
             previous = (p, rel)
             yield rel
             continue
-        ss, _ = sentence_of(sentences, p.start)
+        ss, _ = ctx.sentence_of(p.start)
         lead = text[max(ss, p.start - 12) : p.start]
         verb = _VERB_BEFORE.search(lead)
         if not verb:
@@ -175,7 +157,7 @@ def _policies(
         who = top[k]
         kind = policy_trigger_kind(verb.group())
         rel = Relation(
-            who, kind, p, _ev(doc, who.start, p.end, _POLICY_METHOD[kind], 0.7, sentences)
+            who, kind, p, ctx.evidence(who.start, p.end, _POLICY_METHOD[kind], 0.7)
         )
         previous = (p, rel)
         yield rel
@@ -195,11 +177,9 @@ def _group(top: Sequence[Mention], idx: int, step: int, text: str) -> list[Menti
     return group
 
 
-def _cooperation(
-    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> Iterator[Relation]:
+def cooperation(ctx: DocContext, ms: Sequence[Mention]) -> Iterator[Relation]:
     """A 与 B 合作/对接/签约: every organisation or place on the left with each on the right."""
-    text = doc.text
+    text = ctx.text
     top = _top_level(ms)
     for i, m in enumerate(top[:-1]):
         if m.type not in AGENTS:
@@ -211,7 +191,7 @@ def _cooperation(
         right = _group(top, i + 1, +1, text)
         tail = text[right[-1].end : right[-1].end + 8]
         trig = _COOP.search(tail)
-        if not trig or sentence_of(sentences, right[-1].end) != sentence_of(sentences, m.start):
+        if not trig or ctx.sentence_of(right[-1].end) != ctx.sentence_of(m.start):
             continue
         left = _group(top, i, -1, text)
         end = right[-1].end + trig.end()
@@ -222,18 +202,14 @@ def _cooperation(
                         a,
                         "cooperatesWith",
                         b,
-                        _ev(
-                            doc, min(a.start, b.start), end, Method.COOPERATION, 0.75, sentences
-                        ),
+                        ctx.evidence(min(a.start, b.start), end, Method.COOPERATION, 0.75),
                     )
 
 
 _GROUP_SUB = re.compile("集团|控股|股份")
 
 
-def _located_and_subsidiary(
-    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> Iterator[Relation]:
+def located_and_subsidiary(ctx: DocContext, ms: Sequence[Mention]) -> Iterator[Relation]:
     """Names that carry a place (某市财政局, 某集团某地有限公司) are located there; a company named
     after another company found in the document (甲集团 -> 甲某某) is its subsidiary."""
     orgs = [
@@ -250,7 +226,7 @@ def _located_and_subsidiary(
             p = places[i]
             pred: Predicate = "partOf" if o.type == "DevelopmentZone" else "locatedIn"
             yield Relation(
-                o, pred, p, _ev(doc, o.start, o.end, Method.NAME_PLACE, 0.8, sentences)
+                o, pred, p, ctx.evidence(o.start, o.end, Method.NAME_PLACE, 0.8)
             )
     # 甲集团 is found, and 甲红旗 or 甲集团某地有限公司 is another company: its subsidiary
     stems: dict[str, Mention] = {}
@@ -273,14 +249,12 @@ def _located_and_subsidiary(
                 resolve.identity("Company", c.text) != resolve.identity("Company", parent.text)
                 and (c.text.startswith(parent.text) or not _GROUP_SUB.match(rest))
             ):
-                ev = _ev(doc, c.start, c.end, Method.NAME_PARENT, 0.7, sentences)
+                ev = ctx.evidence(c.start, c.end, Method.NAME_PARENT, 0.7)
                 yield Relation(c, "subsidiaryOf", parent, ev)
                 break
 
 
-def _part_of(
-    doc: Document, ms: Sequence[Mention], sentences: Sequence[tuple[int, int]]
-) -> Iterator[Relation]:
+def part_of(ctx: DocContext, ms: Sequence[Mention]) -> Iterator[Relation]:
     """Administrative hierarchy among the places the article mentions, from the gazetteer."""
     first: dict[str, Mention] = {}
     for m in ms:
@@ -294,6 +268,16 @@ def _part_of(
                     child,
                     "partOf",
                     parent,
-                    _ev(doc, child.start, child.end, Method.GAZETTEER, 0.95, sentences),
+                    ctx.evidence(child.start, child.end, Method.GAZETTEER, 0.95),
                 )
                 break
+
+
+RELATION_RULES: tuple[RelationRule, ...] = (
+    article_roles,  # the byline's people and publisher: author, photographer, editor, publisher
+    post_holders,  # 省委常委 + 市委书记 + name: holdsPost; a body or place before a post: postIn
+    policy_issuers,  # who issues or implements a policy
+    cooperation,  # 甲与乙合作: cooperatesWith
+    located_and_subsidiary,  # a place inside a name: locatedIn / partOf; 甲集团 -> 甲某某
+    part_of,  # the gazetteer's hierarchy among the places named
+)

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ner_eval  # noqa: E402
 
-from zhkg import tagger, train  # noqa: E402
 from zhkg.extract.context import SETTINGS, Settings  # noqa: E402
+from zhkg.nlp import tagger, train  # noqa: E402
 
 
 def main() -> None:

@@ -18,15 +18,16 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from zhkg import train
-from zhkg.evaluate import CORPUS_LABELS, format_report, load_gold, score_documents
 from zhkg.extract.context import SETTINGS, Settings
+from zhkg.extract.evaluate import CORPUS_LABELS, format_report, load_gold, score_documents
 from zhkg.extract.mentions import find_mentions
 from zhkg.model import Document
-from zhkg.pipeline import extract_document, extraction_record
+from zhkg.nlp import train
+from zhkg.nlp.segment import words, words_many
+from zhkg.nlp.tagger import Tagger
+from zhkg.pipeline.extract import extraction_record
+from zhkg.pipeline.work import extract_document
 from zhkg.read import iter_documents
-from zhkg.segment import words, words_many
-from zhkg.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
 

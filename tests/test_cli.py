@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhkg.cli import cli
-from zhkg.store import Store
+from zhkg.graph.store import Store
 
 ARTICLE = "杭州市出台新规\n2024-01-02\n浙江省杭州市人民政府发布《数字经济促进方案》。\n"
 

@@ -61,5 +61,5 @@ def test_the_extractions_resources_are_registered_by_importing_the_pipeline() ->
 
     names = {r.name for r in resources.registered()}
     for wanted in ("segment.tokenizer", "segment.segmenter", "tagger._default_tagger",
-                   "gazetteer._db", "gazetteer._vocab", "names.surnames"):
+                   "gazetteer._db", "vocabulary._vocab", "names.surnames"):
         assert any(n.endswith(wanted) for n in names), wanted

@@ -87,7 +87,7 @@ _max_article_chars = click.option(
 @_max_article_chars
 def extract(paths: tuple[Path, ...], output: Path, max_article_chars: int) -> None:
     """Mentions and relations of each article, one JSON line per article (no graph)."""
-    from zhkg.pipeline import extract_to_jsonl
+    from zhkg.pipeline.extract import extract_to_jsonl
 
     n, errors = extract_to_jsonl(paths, output, on_error=_report_input_error,
                                  max_article_chars=max_article_chars)
@@ -115,7 +115,7 @@ def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
           scheduler: str | None, max_nodes: int, no_page: bool, no_exports: bool,
           max_article_chars: int) -> None:
     """Build the knowledge graph of PATHS into OUTPUT (adds to an existing build)."""
-    from zhkg.pipeline import build as run_build
+    from zhkg.pipeline.build import build as run_build
 
     progress = _Progress()
     try:
@@ -189,7 +189,7 @@ class _Progress:
 def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
           workers: int, memory_mb: int, quiet: bool) -> None:
     """Serve the store over the SPARQL 1.1 Protocol at /sparql, with a query page at /."""
-    from zhkg.serve import EndpointConfig, SparqlEndpoint, is_loopback
+    from zhkg.query.endpoint import EndpointConfig, SparqlEndpoint, is_loopback
 
     config = EndpointConfig(store=store, host=host, port=port, allow_update=allow_update,
                             timeout=timeout, max_rows=max_rows, workers=workers,
@@ -217,7 +217,7 @@ def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float,
               help="Seconds to wait for each answer.")
 def push(store: Path, endpoint: str, timeout: float) -> None:
     """Send every graph to a triple store, one named graph per article (PUT replaces it)."""
-    from zhkg.push import push as push_graphs
+    from zhkg.graph.push import push as push_graphs
 
     report = push_graphs(store, endpoint, timeout=timeout)
     click.echo(f"pushed {len(report.graphs)} graphs, {report.triples} triples to {report.endpoint}")
@@ -231,7 +231,7 @@ def push(store: Path, endpoint: str, timeout: float) -> None:
               help="Read the text from a UTF-8 file instead of the argument.")
 def places(text: str | None, file: Path | None) -> None:
     """List the place names in TEXT: offsets, kind, and the division or country meant."""
-    from zhkg.gazetteer import find_places, resolve
+    from zhkg.nlp.gazetteer import find_places, resolve
 
     if file is not None:
         text = file.read_text(encoding="utf-8")
@@ -273,7 +273,7 @@ def _binding(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
           list_: bool) -> None:
     """Run QUERY on the store: SPARQL text, a .rq file, or a packaged query's name."""
-    from zhkg.query import packaged_queries, run
+    from zhkg.query.run import packaged_queries, run
 
     if list_:
         for name, about in packaged_queries().items():
@@ -290,8 +290,8 @@ def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
               help="The build folder (the one given to `zhkg build -o`); the files go there.")
 def export_(output: Path) -> None:
     """Write the export files (ttl, nt, jsonld, trig, nq) of a build's store again."""
-    from zhkg.export import write_exports
-    from zhkg.store import Store
+    from zhkg.graph.export import write_exports
+    from zhkg.graph.store import Store
 
     with Store.open(output / "store", read_only=True) as store:
         summary = write_exports(store, output)
@@ -304,7 +304,7 @@ def export_(output: Path) -> None:
               help="The build folder (the one given to `zhkg build -o`).")
 def remove(article_ids: tuple[str, ...], output: Path) -> None:
     """Take articles out of a build; the exports and the page are regenerated."""
-    from zhkg.export import remove_articles
+    from zhkg.pipeline.remove import remove_articles
 
     report = remove_articles(output, list(article_ids))
     for doc_id in report.missing:
@@ -338,7 +338,7 @@ def _graph_source(fn: Any) -> Any:
 
 def _load_network(store: Path | None, rdf: Path | None, around: str | None, depth: int,
                   article: str | None, max_nodes: int | None) -> Any:
-    from zhkg.view import load_network
+    from zhkg.view.sources import load_network
 
     if store is None and rdf is None:
         store = Path("output/store")
@@ -356,7 +356,7 @@ def view(store: Path | None, rdf: Path | None, around: str | None, depth: int,
          article: str | None, max_nodes: int | None, output: Path, title: str | None,
          show_articles: bool) -> None:
     """Write the interactive page (one self-contained HTML file) of the graph or a part of it."""
-    from zhkg.view import write_page
+    from zhkg.view.page import write_page
 
     network = _load_network(store, rdf, around, depth, article, max_nodes)
     if title is None:
@@ -383,7 +383,7 @@ def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
     """Counts by type, the most central entities (degree, PageRank) and communities."""
     import json
 
-    from zhkg import analytics
+    from zhkg.view import analytics
 
     network = _load_network(store, rdf, around, depth, article, max_nodes)
     figures = analytics.stats(network, top=top)

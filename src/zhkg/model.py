@@ -8,6 +8,7 @@ cluster can map them; only `resolve` sees many documents at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal, get_args
@@ -50,6 +51,18 @@ def is_a(type_: str, ancestor: EntityType) -> bool:
     return False
 
 
+def most_specific(types: Iterable[str]) -> list[str]:
+    """Drop every type that another type in the set refines (Place beside City), sorted."""
+    present = set(types)
+    general = set()
+    for t in present:
+        parent = SUPERCLASS.get(t)  # type: ignore[call-overload]
+        while parent is not None:
+            general.add(parent)
+            parent = SUPERCLASS.get(parent)
+    return sorted(present - general)
+
+
 #: The type groups the rules and the graph read, each derived from the class hierarchy.
 PLACES: tuple[EntityType, ...] = tuple(t for t in ENTITY_TYPES if is_a(t, "Place"))
 ORGANISATIONS: tuple[EntityType, ...] = tuple(t for t in ENTITY_TYPES if is_a(t, "Organization"))
@@ -83,6 +96,8 @@ ArticlePredicate = Literal["author", "photographer", "editor", "publisher"]
 Predicate = Literal[RelationPredicate, ArticlePredicate]
 PREDICATES: tuple[Predicate, ...] = get_args(Predicate)
 ARTICLE_PREDICATES: frozenset[Predicate] = frozenset(get_args(ArticlePredicate))
+#: Every predicate from an article or an entity to an entity: the relations and `mentions`.
+LINKS: tuple[str, ...] = (*PREDICATES, "mentions")
 
 
 class Method(Enum):

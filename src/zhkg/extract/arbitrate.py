@@ -17,12 +17,12 @@ from dataclasses import replace
 
 import ahocorasick
 
-from zhkg import gazetteer
 from zhkg.extract.candidates import LEXICON, PATTERN, PROPAGATED, TAGGER, Candidate
 from zhkg.extract.context import DocContext
 from zhkg.extract.patterns import ADMIN_ENDS, ENUMERATION, NOT_A_PARTY, all_han
 from zhkg.model import ORGANISATIONS, PERSONS, Method
-from zhkg.tagger import TRANSLITERATION
+from zhkg.nlp import gazetteer, vocabulary
+from zhkg.nlp.tagger import TRANSLITERATION
 
 #: One signature for every pass: the document and the candidates in, the candidates out.
 Pass = Callable[[DocContext, list[Candidate]], list[Candidate]]
@@ -73,7 +73,7 @@ def longer_titles(ctx: DocContext, cands: list[Candidate]) -> list[Candidate]:
         if c.method is Method.TAGGER and c.type == "Post" and c.confidence >= sure
         and title_ends.get(c.end, c.start) > c.start
         and not named.overlaps(c.start, title_ends[c.end])
-        and not gazetteer.post_pattern().search(text, c.start, title_ends[c.end])
+        and not vocabulary.post_pattern().search(text, c.start, title_ends[c.end])
         else c
         for c in cands
     ]
@@ -124,7 +124,7 @@ def with_units(ctx: DocContext, cands: list[Candidate]) -> list[Candidate]:
     return [
         replace(c, priority=PATTERN)
         if c.method is Method.TAGGER and c.type in ORGANISATIONS and c.confidence >= sure
-        and any(e < c.end and e not in known and gazetteer.org_suffix_type(text[e : c.end])
+        and any(e < c.end and e not in known and vocabulary.org_suffix_type(text[e : c.end])
                 and not _JOINER.search(text, e, c.end) for e in known.get(c.start, ()))
         else c
         for c in cands
@@ -164,7 +164,7 @@ def _joins(text: str, start: int, j: int, orgs: Spans, bounds: Collection[int]) 
     if j not in bounds or j + 1 not in bounds or orgs.overlaps(j, j + 1):
         return False
     head = text[start:j]
-    return bool(gazetteer.org_suffix_type(head) or gazetteer.places_named(head)
+    return bool(vocabulary.org_suffix_type(head) or gazetteer.places_named(head)
                 or (start, j) in orgs.exact)
 
 

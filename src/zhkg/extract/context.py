@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from zhkg import segment
 from zhkg.model import Document, EntityType, Evidence, Method
-from zhkg.tagger import DOMAIN_NEWS, DOMAIN_PD, TaggedSpan, Tagger
+from zhkg.nlp import segment
+from zhkg.nlp.tagger import DOMAIN_NEWS, DOMAIN_PD, TaggedSpan, Tagger
 
 #: A jieba word and its half-open offsets (into the document, unless said otherwise).
 Word = tuple[str, int, int]

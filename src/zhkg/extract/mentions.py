@@ -18,7 +18,7 @@ from zhkg.extract.candidates import Candidate, Found, Rule
 from zhkg.extract.context import SETTINGS, DocContext, Settings
 from zhkg.extract.rules import MENTION_RULES, tagged
 from zhkg.model import BYLINE_ROLES, Document, Mention
-from zhkg.tagger import Tagger
+from zhkg.nlp.tagger import Tagger
 
 
 def find_mentions(doc: Document, tagger: Tagger | None = None,

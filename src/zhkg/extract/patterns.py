@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from zhkg import segment
+from zhkg.nlp import segment
 
 HAN = "\u4e00-\u9fff"
 DIGITS = "0-9０-９"

@@ -14,7 +14,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from zhkg import gazetteer
 from zhkg.extract import resolve
 from zhkg.extract.context import DocContext
 from zhkg.extract.patterns import POLICY_VERB, policy_trigger_kind
@@ -29,6 +28,7 @@ from zhkg.model import (
     Predicate,
     Relation,
 )
+from zhkg.nlp import gazetteer
 
 #: The one signature of a relation rule: the context and the sorted mentions in.
 RelationRule = Callable[[DocContext, Sequence[Mention]], Iterable[Relation]]

@@ -8,16 +8,14 @@ entity was seen under; `canonical_name` makes that choice deterministically.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from urllib.parse import quote
 
-from zhkg import gazetteer
+from zhkg.iris import entity_iri, place_iri
 from zhkg.model import PERSONS, PLACES, Extraction, Mention
-from zhkg.namespace import ID
+from zhkg.nlp import gazetteer, vocabulary
 
 _COMPANY_SUFFIX = re.compile(
     "(?:股份有限公司|有限责任公司|有限公司|集团有限公司|集团公司|集团|公司)$"
@@ -41,12 +39,8 @@ def identity(type_: str, name: str, key: str | None = None) -> tuple[str, str]:
         stem = _COMPANY_SUFFIX.sub("", n)
         return ("company", stem if len(stem) >= 2 else n)
     if type_ == "GovernmentBody":
-        return ("body", normalise(key or gazetteer.central_body(n) or n))
+        return ("body", normalise(key or vocabulary.central_body(n) or n))
     return (type_.lower(), n)
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def iri_for(type_: str, name: str, key: str | None = None) -> str:
@@ -56,8 +50,8 @@ def iri_for(type_: str, name: str, key: str | None = None) -> str:
     `某[开发区` or `a>b区` would make an invalid one, and the load of its article fail)."""
     ns, k = identity(type_, name, key)
     if ns == "place" and type_ in PLACES and key:
-        return str(ID["place/" + quote(k, safe="")])
-    return str(ID[f"{ns}/{_digest(ns, k)}"])
+        return place_iri(k)
+    return entity_iri(ns, k)
 
 
 def iris(extraction: Extraction) -> dict[Mention, str]:
@@ -81,7 +75,7 @@ def iris(extraction: Extraction) -> dict[Mention, str]:
         if m.type == "Post":
             # where the text names neither, the post is this article's and rdf.py leaves it out
             anchor = org_of.get(m) or holder_of.get(m) or f"{m.evidence.doc_id}#{m.start}"
-            out[m] = str(ID[f"post/{_digest('post', normalise(m.text), anchor)}"])
+            out[m] = entity_iri("post", normalise(m.text), anchor)
     return out
 
 
@@ -97,7 +91,7 @@ def canonical_name(type_: str, names: Iterable[str], key: str | None = None) -> 
             return place.name
     if type_ == "GovernmentBody":
         for n in sorted(counts):
-            full = gazetteer.central_body(normalise(n))
+            full = vocabulary.central_body(normalise(n))
             if full:
                 return full
     return min(

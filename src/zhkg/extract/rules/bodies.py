@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from zhkg import gazetteer
 from zhkg.extract.candidates import LEXICON, PATTERN, Candidate, Found
 from zhkg.extract.context import DocContext
 from zhkg.extract.patterns import ADMIN_ENDS
 from zhkg.model import Method
+from zhkg.nlp import vocabulary
 
 _LOCAL_BODY = re.compile(
     "(?:省委|市委|县委|区委|州委|省政府|市政府|县政府|区政府|人民政府|人大常委会|政协|纪委|监委"
@@ -30,7 +30,7 @@ def central_bodies(ctx: DocContext, found: Found) -> list[Candidate]:
     a department's name (工信部门)."""
     text = ctx.text
     out: list[Candidate] = []
-    for b in gazetteer.find_central_bodies(text):
+    for b in vocabulary.find_central_bodies(text):
         if b.start not in ctx.bounds or text[b.end : b.end + 1] == "门":  # 工信部门
             continue
         out.append(

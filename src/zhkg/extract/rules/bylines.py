@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from zhkg import gazetteer, names, segment
 from zhkg.extract.candidates import PATTERN, Candidate, Found
 from zhkg.extract.context import DocContext
 from zhkg.extract.patterns import DIGITS, HAN, particle
 from zhkg.model import EntityType, Method
+from zhkg.nlp import names, segment, vocabulary
 
 _DATELINE = re.compile(
     rf"(?:据|来自|转自)?(?P<agency>[{HAN}]{{2,8}}?社)(?P<place>[{HAN}]{{2,6}}?)[{DIGITS}]*月[{DIGITS}]*日电"
@@ -30,7 +30,7 @@ def bylines(ctx: DocContext, found: Found) -> list[Candidate]:
     head = min(len(text), _BYLINE_WINDOW)
     m = _DATELINE.search(text, 0, head)
     if m:
-        known = gazetteer.central_body_info(m["agency"])
+        known = vocabulary.central_body_info(m["agency"])
         agency_type: EntityType = known.type if known else "Organization"
         out.append(
             Candidate(

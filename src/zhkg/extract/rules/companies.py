@@ -8,11 +8,11 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from zhkg import gazetteer, names, segment
 from zhkg.extract.candidates import LEXICON, PATTERN, TAGGER, Candidate, Found
 from zhkg.extract.context import DocContext, Word
 from zhkg.extract.patterns import ENUMERATION, NOT_A_PARTY, all_han
 from zhkg.model import Method
+from zhkg.nlp import gazetteer, names, segment, vocabulary
 
 _GROUP_STEM = re.compile("(?:集团|控股)$")
 _COMPANY_SUFFIX = re.compile("(?:股份有限公司|有限责任公司|有限公司|集团|公司)$")
@@ -242,7 +242,7 @@ def _plausible_party(name: str, stems: Stems) -> bool:
         return False
     if stems.prefix_of(name) or name[-2:] in names.industries():
         return True
-    if gazetteer.org_suffix_type(name) is not None:
+    if vocabulary.org_suffix_type(name) is not None:
         return True
     # the dictionary breaks an unknown name into single characters
     words = list(segment.tokenizer().cut(name, HMM=False))

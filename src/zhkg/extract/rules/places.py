@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from zhkg import gazetteer
 from zhkg.extract.candidates import LEXICON, PATTERN, Candidate, Found
 from zhkg.extract.context import DocContext
 from zhkg.model import Method
+from zhkg.nlp import gazetteer
 
 _BODY_AFTER_PLACE = re.compile("[省市县区州]?(?:委|政府|人民政府|人大|政协)")
 _BROAD = ("country", "province")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from zhkg import gazetteer
 from zhkg.extract.candidates import PATTERN, Candidate, Found
 from zhkg.extract.context import DocContext
 from zhkg.extract.patterns import DIGITS, HAN, POLICY_VERB
 from zhkg.model import Method
+from zhkg.nlp import vocabulary
 from zhkg.resources import resource
 
 _NUMERALS = "一二三四五六七八九十百两"
@@ -46,8 +46,8 @@ def _is_policy_title(title: str) -> bool:
 
 @resource
 def _policy_tail_regex() -> re.Pattern[str]:
-    """The end of a policy title: a policy word (gazetteer.policy_tails) or N条 (二十条)."""
-    tails = "|".join(sorted(map(re.escape, gazetteer.policy_tails()), key=len, reverse=True))
+    """The end of a policy title: a policy word (vocabulary.policy_tails) or N条 (二十条)."""
+    tails = "|".join(sorted(map(re.escape, vocabulary.policy_tails()), key=len, reverse=True))
     return re.compile(rf"(?:{tails}|[{_NUMERALS}]+条)")
 
 

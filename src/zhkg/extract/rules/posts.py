@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from zhkg import gazetteer, names, segment
 from zhkg.extract.candidates import PATTERN, Candidate, Found
 from zhkg.extract.context import DocContext
 from zhkg.extract.patterns import ADMIN_ENDS
 from zhkg.model import ORGANISATIONS, Method
+from zhkg.nlp import gazetteer, names, segment, vocabulary
 
 #: A firm's ending before its post (某某集团 + 董事长): the post starts after it.
 _FIRM_SCOPE = re.compile("集团|公司|银行|大使馆|领事馆")
@@ -62,19 +62,19 @@ def post_candidates(
     bodies = [(c.start, c.end, text[c.end - 1] in ADMIN_ENDS) for c in tagged
               if c.type in ORGANISATIONS and text[c.end - 1] != "委" and start <= c.start < end]
     freq = segment.tokenizer().FREQ
-    for title in gazetteer.post_pattern().finditer(text, start, end):
+    for title in vocabulary.post_pattern().finditer(text, start, end):
         m = _post_outside_places(title, text, place_spans, after)
         if m is not None and bodies:
             m = _post_outside_places(m, text, bodies, after)
         firm = _FIRM_SCOPE.match(m.group()) if m is not None and m.start() > start else None
         if m is not None and firm is not None and "\u4e00" <= text[m.start() - 1] <= "\u9fff":
             # 某某集团董事长: 集团 ends the firm's name, the post is 董事长
-            m = gazetteer.post_pattern().fullmatch(text, m.start() + firm.end(), m.end())
+            m = vocabulary.post_pattern().fullmatch(text, m.start() + firm.end(), m.end())
         if (m is not None and m.start() > start and m.group()[0] in _SCOPE_ENDS
                 and ((bounds and m.start() not in bounds) or _REPEATED_SCOPE.match(m.group()))):
             # 某县 + 副县长, 华北区 + 董事: a scope's character that ends the word before (a
             # place the gazetteer does not know) is not the title's, if a title is left
-            rest = gazetteer.post_pattern().fullmatch(text, m.start() + 1, m.end())
+            rest = vocabulary.post_pattern().fullmatch(text, m.start() + 1, m.end())
             m = rest if rest is not None and rest.end() - rest.start() >= 2 else m
         if m is None or m.end() - m.start() < 2 or (
                 bounds and m.start() not in bounds and not after(m.end())):
@@ -113,10 +113,10 @@ def _post_outside_places(
     for ps, pe, shares in places:
         if ps < m.start() < pe:
             # 重庆市 + 市长: the post starts after the place; 大连 + 市委书记 shares the 市
-            rest = gazetteer.post_pattern().fullmatch(text, pe, m.end())
+            rest = vocabulary.post_pattern().fullmatch(text, pe, m.end())
             if rest is not None or not shares:
                 return rest
-            shared = gazetteer.post_pattern().fullmatch(text, pe - 1, m.end())
+            shared = vocabulary.post_pattern().fullmatch(text, pe - 1, m.end())
             return shared if shared is not None and after(shared.end()) else None
     return m
 

@@ -15,12 +15,12 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
-from zhkg import gazetteer, segment
 from zhkg.extract.candidates import LEXICON, TAGGER, Candidate, Found
 from zhkg.extract.context import DocContext, Settings, Word
 from zhkg.extract.patterns import particle
 from zhkg.model import ORGANISATIONS, Method
-from zhkg.tagger import TaggedSpan
+from zhkg.nlp import gazetteer, segment, vocabulary
+from zhkg.nlp.tagger import TaggedSpan
 
 _GENERIC_AFTER = re.compile("企业|行业|产业|零部件|配件|厂家|厂商")
 _PLACE_END = re.compile("[省市县区镇乡村州盟旗岛山江河湖海港湾路街道]$|国$")
@@ -94,9 +94,9 @@ def names(ctx: DocContext, found: Found) -> list[Candidate]:
 
 def _looks_like_body(name: str) -> bool:
     """Whether a name ends like a body (a suffix of the vocabulary) or is a central one."""
-    found = gazetteer.org_suffix(name)
+    found = vocabulary.org_suffix(name)
     if found is None or len(name) < 3:
-        return gazetteer.central_body(name) is not None
+        return vocabulary.central_body(name) is not None
     # a one-character ending that makes a common word with the character before it (格局, 当局)
     return not (len(found[0]) == 1 and segment.tokenizer().FREQ.get(name[-2:], 0) > 1000)
 
@@ -174,7 +174,7 @@ def _rank(type_: str, conf: float, settings: Settings) -> int:
 
 def _titles_run_together(name: str) -> list[tuple[int, int]]:
     """The spans of the vocabulary titles that `name` is made of, end to end, else []."""
-    spans = [(m.start(), m.end()) for m in gazetteer.post_pattern().finditer(name)]
+    spans = [(m.start(), m.end()) for m in vocabulary.post_pattern().finditer(name)]
     whole = bool(spans) and spans[0][0] == 0 and spans[-1][1] == len(name) and all(
         a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
     return spans if whole else []
@@ -186,7 +186,7 @@ def _keep_tagged(
 ) -> bool:
     """Whether to keep a tagged name: a sure one, or one that looks like its type."""
     if type_ == "Post":
-        return (conf >= settings.sure or gazetteer.is_post_title(name)
+        return (conf >= settings.sure or vocabulary.is_post_title(name)
                 or (conf >= settings.post_floor and name[-1] in _ROLE_END))
     if type_ == "Company" and _GENERIC_AFTER.match(text, end):
         return False  # 某地汽车 + 零部件企业: a kind of firm, not a firm

@@ -1,5 +1,8 @@
 """The command line: parse arguments, call the library, turn errors into messages.
 
+Each command imports what it runs when it runs (the extractor's models, the store, the page
+take a second or more to import), so `zhkg --help` and a mistyped option answer at once.
+
 Exit status: 0 everything processed; 1 some inputs or articles were skipped (the rest written) or
 the command failed; 2 usage error (click's own); 128 + the signal's number after Ctrl-C or
 SIGTERM (130, 143), which stop a command cleanly. Library errors (`ZhkgError`) print one line on
@@ -8,7 +11,9 @@ stderr; any other exception is a bug and shows its traceback only with `--debug`
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -146,11 +151,9 @@ class _Progress:
         self.last = 0.0
 
     def __call__(self, loaded: int, read: int) -> None:
-        import time
-
         if self.tty:
             if self.bar is None:
-                from tqdm import tqdm
+                from tqdm import tqdm  # a tenth of a second: only a terminal draws a bar
 
                 self.bar = tqdm(unit="article", desc="build", dynamic_ncols=True)
             self.bar.total = max(read, loaded)
@@ -381,8 +384,6 @@ def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
           article: str | None, max_nodes: int | None, fmt: str, top: int,
           graphml: Path | None, gexf: Path | None) -> None:
     """Counts by type, the most central entities (degree, PageRank) and communities."""
-    import json
-
     from zhkg.view import analytics
 
     network = _load_network(store, rdf, around, depth, article, max_nodes)
@@ -397,3 +398,26 @@ def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
     if gexf is not None:
         analytics.write_gexf(network, gexf)
         click.echo(f"GEXF -> {shown(gexf)}", err=True)
+
+
+# -- train, evaluate -----------------------------------------------------------------------------
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+             add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train(args: tuple[str, ...]) -> None:
+    """Retrain the name tagger from the annotated corpora (see `zhkg train --help`)."""
+    from zhkg.nlp import train as training
+
+    sys.exit(training.main(list(args)))
+
+
+@cli.command()
+@click.argument("gold", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("extracted", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def evaluate(gold: Path, extracted: Path) -> None:
+    """Score `zhkg extract` output (EXTRACTED) against a hand-written gold annotation (GOLD)."""
+    from zhkg.extract.evaluate import evaluate_file, format_report
+
+    click.echo(format_report(evaluate_file(gold, extracted)))

@@ -330,3 +330,23 @@ def test_nquads_source_reads_like_a_dataset(dataset: Dataset) -> None:
             assert sorted(a.nodes(data=True), key=str) == sorted(b.nodes(data=True), key=str)
             assert sorted(a.edges(keys=True, data=True), key=str) == sorted(
                 b.edges(keys=True, data=True), key=str)
+
+
+def test_the_pages_names_of_types_and_predicates_are_the_ontologys() -> None:
+    from rdflib import RDFS
+    from rdflib import Graph as RdfGraph
+
+    from zhkg.model import ENTITY_TYPES, LINKS
+    from zhkg.namespace import ZHKG
+
+    onto = RdfGraph().parse(Path(__file__).parents[2] / "ontology" / "zhkg.ttl")
+
+    def zh(term: str) -> str:
+        return next(str(o) for o in onto.objects(ZHKG[term], RDFS.label) if o.language == "zh")
+
+    assert {t: s.name for t, s in styles.TYPE_STYLES.items()} == {
+        t: zh(t) for t in styles.TYPE_STYLES}
+    assert styles.predicate_names() == {p: zh(p) for p in LINKS}
+    # the page draws every entity type, and what the store's selection reads for it
+    assert set(styles.TYPE_STYLES) - {styles.ARTICLE} == set(ENTITY_TYPES)
+    assert (*styles.RELATIONS, *styles.ARTICLE_LINKS) == styles.EDGE_PREDICATES

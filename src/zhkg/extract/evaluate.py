@@ -292,3 +292,27 @@ def format_report(scores: Scores) -> str:
     if scores.unknown_ids:
         lines.append(f"ignored predictions for unknown ids: {', '.join(scores.unknown_ids)}")
     return "\n".join(lines)
+
+
+def evaluate_file(gold_path: str | Path, extracted_path: str | Path) -> Scores:
+    """`score_documents` of a `zhkg extract` JSON Lines file against a gold file."""
+    gold = load_gold(gold_path)
+    p = Path(extracted_path)
+    records: list[dict[str, Any]] = []
+    try:
+        with open(p, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(str(p), f"not a JSON line: {exc}", number) from None
+                if not isinstance(record, dict):
+                    raise InputError(str(p), "not a `zhkg extract` record", number)
+                records.append(record)
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(p), f"not UTF-8: {exc}") from exc
+    return score_documents(gold, records)

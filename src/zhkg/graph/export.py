@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import multiprocessing as mp
 import operator
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +28,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from zhkg.atomic import atomic_write
-from zhkg.children import kill_workers, wait_futures, worker_setup
+from zhkg.children import cpus, kill_workers, wait_futures, worker_setup
 from zhkg.graph import jsonld
 from zhkg.graph.store import Store
 from zhkg.iris import META_GRAPH
@@ -209,13 +210,8 @@ def _write_rdf(source: Path, source_format: str, target: Path, target_format: st
 def _jobs(jobs: int | None) -> int:
     """Processes to write with: `jobs`, or the CPUs this process may use (at most MAX_JOBS);
     1 without fork."""
-    import multiprocessing as mp
-
     if jobs is None:
-        try:
-            jobs = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            jobs = os.cpu_count() or 1
+        jobs = cpus()
     if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
         return 1  # a daemonic process (a pool's worker) may not start children
     return max(1, min(jobs, MAX_JOBS))
@@ -233,9 +229,6 @@ class _Children:
     """
 
     def __init__(self, jobs: int) -> None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         self._pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"),
                                          initializer=worker_setup, initargs=(os.getpid(),))
         self._futures: list[Future[Any]] = []

@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -183,8 +185,6 @@ class Store:
     def _submit(self, data: bytes, ids: list[tuple[str, str, int]]) -> None:
         """Load a chunk in a loader thread; at most LOAD_THREADS chunks wait or load at once.
         `ids` are the chunk's articles in order: (doc_id, content hash, bytes of its N-Quads)."""
-        from concurrent.futures import ThreadPoolExecutor
-
         if self._loader is None:
             self._loader = ThreadPoolExecutor(LOAD_THREADS, thread_name_prefix="zhkg-load")
         while len(self._inflight) >= LOAD_THREADS:
@@ -275,8 +275,6 @@ class Store:
         graph = ox.NamedNode(ARTICLE_GRAPH_PREFIX + article.value.rsplit("/", 1)[-1])
         for q in self.inner.quads_for_pattern(article, ident, None, graph):
             return str(_value(q.object))
-        from urllib.parse import unquote
-
         return unquote(article.value.rsplit("/", 1)[-1])
 
     def article_ids(self) -> list[str]:

@@ -1,6 +1,6 @@
 """Train the name tagger from the annotated corpora; also their held-out splits and scoring.
 
-    python -m zhkg.train --data /work/shared/data --out src/zhkg/data/tagger.crfsuite
+    zhkg train --data ../shared/data --out src/zhkg/data/tagger.crfsuite
 
 reproduces the packaged model byte for byte (crfsuite's L-BFGS is deterministic and the
 sentences are read in file order). Splits are fixed by a hash of each sentence's text, so they
@@ -279,7 +279,7 @@ def format_scores(scores: dict[str, Score]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m zhkg.train", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="zhkg train", description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, required=True, help="model file to write")
     ap.add_argument("--tune", action="store_true",

@@ -19,11 +19,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from distributed import WorkerPlugin
+from distributed import Client, LocalCluster, WorkerPlugin
 
+from zhkg.children import cpus
 from zhkg.errors import EngineError
 from zhkg.model import Document
-from zhkg.pipeline.engines import default_jobs
 from zhkg.pipeline.work import ArticleResult, process_document
 from zhkg.resources import warm
 
@@ -69,7 +69,7 @@ class DaskEngine:
                  timeout: float = CONNECT_TIMEOUT) -> None:
         self.scheduler = scheduler
         self.timeout = timeout
-        self.jobs = jobs or default_jobs()
+        self.jobs = jobs or cpus()
         self._cluster: Any = None
         self._client: Any = None
 
@@ -81,8 +81,6 @@ class DaskEngine:
         return self._client
 
     def __enter__(self) -> DaskEngine:
-        from distributed import Client, LocalCluster
-
         try:
             if self.scheduler is None:
                 self._cluster = LocalCluster(  # type: ignore[no-untyped-call]

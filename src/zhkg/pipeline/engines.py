@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
-from zhkg.children import pool_result, worker_setup
+from zhkg.children import cpus, pool_result, worker_setup
 from zhkg.errors import EngineError
 from zhkg.model import Document
 from zhkg.pipeline.work import ArticleResult, process_document
@@ -43,19 +43,11 @@ def batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
-def default_jobs() -> int:
-    """The CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 class LocalEngine:
     """A process pool (fork, so workers share the warmed models) or, with one job, this process."""
 
     def __init__(self, jobs: int | None = None) -> None:
-        self.jobs = jobs or default_jobs()
+        self.jobs = jobs or cpus()
         self._pool: Any = None
 
     def __enter__(self) -> LocalEngine:

@@ -6,6 +6,8 @@ import codecs
 import re
 import unicodedata
 
+import charset_normalizer
+
 from zhkg.resources import resource
 
 #: Bytes of a file looked at to guess its encoding; the whole file is then decoded strictly.
@@ -107,8 +109,6 @@ def _candidate_encodings(data: bytes) -> list[str]:
     bytes read as GBK give kana, private-use and rare characters. The guess is made on a
     sample so a 50 MB file costs no more to sniff than a 256 KB one.
     """
-    import charset_normalizer
-
     sample = data[:SNIFF_BYTES]
     if len(data) > SNIFF_BYTES and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n")]  # do not cut a multi-byte character

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from rdflib import Graph
+from rdflib import Dataset, Graph
+from rdflib.parser import PythonInputSource
 
 from zhkg.errors import InputError, ZhkgError
 from zhkg.graph.select import page_graph
@@ -57,8 +58,6 @@ def load_network(
 
 
 def _parse_rdf(path: Path) -> Graph:
-    from rdflib import Dataset
-
     fmt = RDF_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
@@ -68,8 +67,6 @@ def _parse_rdf(path: Path) -> Graph:
     dataset = Dataset()
     try:
         if fmt == "json-ld":
-            from rdflib.parser import PythonInputSource
-
             # parsed here and handed over as data, so that rdflib never loads a context itself
             source = PythonInputSource(_offline_json_ld(path), system_id=path.absolute().as_uri())
             dataset.parse(source=source, format=fmt)

@@ -4,8 +4,8 @@
 
 Articles are generated (invented names, ~2,000 characters, 40 mentions and 15 relations each,
 entities shared across articles so the entities graph has real work), turned into N-Quads with
-`zhkg.rdf.article_nquads`, loaded with `Store.replace_articles`, loaded again (the replace path),
-then `refresh_entities` with a fake gazetteer, `write_exports`, and each packaged query.
+`zhkg.graph.rdf.article_nquads`, loaded with `Store.replace_articles`, loaded again (the replace
+path), then `refresh_entities` with a fake gazetteer, `write_exports`, and each packaged query.
 `--rdflib` also times rdflib parsing graph.nt into its memory store, for comparison with
 pyoxigraph's bulk load of the same triples. Prints figures, asserts nothing.
 """

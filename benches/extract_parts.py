@@ -4,9 +4,9 @@
 
 The articles are the first of `benches/throughput.py`'s corpus (~1,500 characters each). Each
 step runs over all of them, best of 3, CPU time of this process: jieba's words (compiled,
-`zhkg.segment.words_many`), the tagger in the news domain and in People's Daily's, the whole
+`zhkg.nlp.segment.words_many`), the tagger in the news domain and in People's Daily's, the whole
 of `zhkg.extract.mentions.find_mentions`, `zhkg.pipeline.work.extract_document` (mentions and
-relations), and the article's RDF (`zhkg.rdf.article_nquads`); and, for scale, bare
+relations), and the article's RDF (`zhkg.graph.rdf.article_nquads`); and, for scale, bare
 `jieba.lcut` on the same texts.
 """
 
@@ -70,7 +70,7 @@ def main() -> None:
     _, t_rdf = best(lambda: [rdf.article_nquads(ex, resolve.iris(ex)) for ex in exs])
     _, t_jieba = best(lambda: [jieba.lcut(d.text) for d in docs])
     print(f"{len(docs)} articles, {chars:,} characters; CPU time per character, best of 3:")
-    for name, secs in [("words (zhkg.wordseg)", t_words), ("tagger, news domain", t_news),
+    for name, secs in [("words (zhkg.nlp.wordseg)", t_words), ("tagger, news domain", t_news),
                        ("tagger, People's Daily domain", t_pd),
                        ("find_mentions (all of the above and more)", t_mentions),
                        ("extract_document (mentions + relations)", t_extract),

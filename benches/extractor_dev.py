@@ -5,7 +5,7 @@ Prints figures only.
     .venv/bin/python benches/extractor_dev.py --model MODEL [--split dev]
         [--pd-types Place,Company,...] [--pd-sure 0.9] [--sure 0.8]
 
-Choose with a model trained on the train splits only (`python -m zhkg.train --tune --out
+Choose with a model trained on the train splits only (`zhkg train --tune --out
 MODEL`): the shipped model was trained on train + dev, so its dev scores flatter it.
 `--pd-types ""` turns People's Daily's reading off.
 """

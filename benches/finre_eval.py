@@ -1,4 +1,4 @@
-"""Figures of the company relation model (zhkg.company_relations): accuracy and speed.
+"""Figures of the company relation model (zhkg.nlp.company_relations): accuracy and speed.
 
     .venv/bin/python benches/finre_eval.py [--data ../shared/data]
 

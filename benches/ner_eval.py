@@ -46,7 +46,7 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
     """Best-of-`rounds` characters per second of: crfsuite tagging sentence by sentence (the
     reference), the compiled tagger over all sentences at once (what the pipeline runs, for a
     document's sentences), and the latter after computing the words (jieba's, compiled:
-    `zhkg.segment.words_many`); words given except for the last."""
+    `zhkg.nlp.segment.words_many`); words given except for the last."""
     n = sum(len(t) for t in texts)
     ws = [words(t) for t in texts]
     tagger.tag_many(texts[:1], ws[:1])  # compile before timing
@@ -58,8 +58,8 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
 
     runs = {
         "crfsuite (features + CRF + marginals)": crfsuite,
-        "compiled (zhkg.crf, tag_many)": lambda: tagger.tag_many(texts, ws),
-        "words (zhkg.wordseg) + compiled": lambda: tagger.tag_many(
+        "compiled (zhkg.nlp.crf, tag_many)": lambda: tagger.tag_many(texts, ws),
+        "words (zhkg.nlp.wordseg) + compiled": lambda: tagger.tag_many(
             texts, words_many(texts, [0] * len(texts))),
     }
     for _ in range(rounds):

@@ -1,4 +1,4 @@
-"""zhkg.export: every export loads elsewhere, with the same triples, deterministically."""
+"""zhkg.graph.export: every export loads elsewhere, with the same triples, deterministically."""
 
 from __future__ import annotations
 

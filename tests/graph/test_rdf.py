@@ -1,4 +1,4 @@
-"""zhkg.rdf: one article's extraction as its named graph."""
+"""zhkg.graph.rdf: one article's extraction as its named graph."""
 
 from __future__ import annotations
 
@@ -193,7 +193,7 @@ def test_any_text_and_spans_give_valid_nquads(text: str, data: st.DataObject) ->
 
 @pytest.mark.parametrize("value", [1.0, 0.95, 0.5, 0.0, 0.12345, 0.99999, 10.0])
 def test_confidences_are_written_as_oxigraph_writes_them_back(value: float) -> None:
-    # zhkg.export.Spool relies on the build's N-Quads being the store's own bytes
+    # zhkg.graph.export.Spool relies on the build's N-Quads being the store's own bytes
     _same_after_oxigraph(rdf._confidence(value))
 
 
@@ -227,8 +227,8 @@ def test_dates_are_written_as_oxigraph_writes_them_back(value: str) -> None:
                                   st.characters(blacklist_categories=("Cs",))), max_size=120),
        st.sampled_from([None, "2021-03-04", "2021-03-04 24:00", "2021-03-04 08:30:15"]))
 def test_article_nquads_are_the_bytes_oxigraph_dumps(text: str, published: str | None) -> None:
-    # zhkg.export.Spool exports a build's article graphs as written: they must be what the store
-    # gives back for them, whatever the text (control characters, quotes, any script)
+    # zhkg.graph.export.Spool exports a build's article graphs as written: they must be what the
+    # store gives back for them, whatever the text (control characters, quotes, any script)
     import pyoxigraph as ox
 
     from zhkg.pipeline.work import process_document

@@ -1,4 +1,4 @@
-"""zhkg.store: the pyoxigraph store, one named graph per article, the entities graph."""
+"""zhkg.graph.store: the pyoxigraph store, one named graph per article, the entities graph."""
 
 from __future__ import annotations
 

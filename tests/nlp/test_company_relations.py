@@ -1,4 +1,4 @@
-"""zhkg.company_relations (the runtime classifier) and zhkg.train_relations (its training).
+"""zhkg.nlp.company_relations (the runtime classifier) and zhkg.nlp.train_relations (its training).
 
 Sentences are written for these tests (invented companies; none from the seeds or any evaluation
 data). The FinRE floors run only where ../shared/data (or $ZHKG_DATA) holds FinRE."""

@@ -1,4 +1,4 @@
-"""The compiled decoder (`zhkg.crf`, `Tagger.tag_many`) against crfsuite, its reference.
+"""The compiled decoder (`zhkg.nlp.crf`, `Tagger.tag_many`) against crfsuite, its reference.
 
 `tag_many` must give exactly crfsuite's spans, and the same marginals up to float rounding, on
 held-out text, long text (chunked), odd characters and a freshly trained model.

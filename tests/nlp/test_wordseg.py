@@ -1,7 +1,7 @@
 """The compiled segmenter gives exactly jieba's words and offsets.
 
 The reference is a fresh `jieba.Tokenizer()` (default dictionary), `tokenize(text)` in its default
-mode with the HMM on, as `zhkg.segment.words` calls it. Compared: every sentence of the CLUENER
+mode with the HMM on, as `zhkg.nlp.segment.words` calls it. Compared: every sentence of the CLUENER
 train split and of the People's Daily dev split (when the annotated data is there: $ZHKG_DATA,
 else ../shared/data beside the repository), hand-written edge cases, and generated text.
 

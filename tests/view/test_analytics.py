@@ -1,5 +1,5 @@
-"""zhkg.analytics: figures on the hand-made sample graph, exports that Gephi (networkx) reads back,
-and `zhkg stats` checked against the library."""
+"""zhkg.view.analytics: figures on the hand-made sample graph, exports that Gephi (networkx) reads
+back, and `zhkg stats` checked against the library."""
 
 from __future__ import annotations
 

@@ -67,8 +67,8 @@ _END = b" .\n"
 
 class Spool:
     """The N-Quads of the article graphs a build loaded, kept on disk in load order, so the
-    exports read them back as written instead of from the store (decoding a RocksDB store costs
-    ~5 µs a quad; these are the same bytes, as `zhkg.rdf` writes Oxigraph's canonical N-Triples).
+    exports read them back as written instead of from the store (decoding a RocksDB store costs ~5
+    µs a quad; these are the same bytes, as `zhkg.graph.rdf` writes Oxigraph's canonical N-Triples).
 
     Only whole article graphs go in, each exactly as loaded (a graph added twice keeps its last
     version). Graphs not added (unchanged articles of a resumed build, the entities graph) are read

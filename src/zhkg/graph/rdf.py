@@ -227,7 +227,7 @@ def graph_nquads(graph: Graph, graph_iri: URIRef | None = None) -> str:
 
 # Oxigraph's canonical N-Triples (what `Store.dump` writes): the short escapes, \\u00XX for the
 # other control characters, everything else as itself. Writing the same bytes lets a build export
-# the graphs it just made without reading them back (`zhkg.export.Spool`).
+# the graphs it just made without reading them back (`zhkg.graph.export.Spool`).
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
             "\f": "\\f"}
 # A lone surrogate (only an article id can hold one: zhkg.read cleans the texts) has no UTF-8 and

@@ -126,15 +126,15 @@ class Store:
                          wait: bool = True) -> int:
         """Load articles, each replacing its previous graph; returns how many were given.
 
-        `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads, text or UTF-8 bytes,
-        are loaded as they are (they must already be in the article's graph, as
-        `zhkg.rdf.article_nquads` writes them; bytes spare a caller that needs them too a second
-        encoding); an rdflib Graph is put in the article's graph. Loading is chunked through
+        `items` yields (doc_id, content_hash, graph or N-Quads). N-Quads, text or UTF-8 bytes, are
+        loaded as they are (they must already be in the article's graph, as
+        `zhkg.graph.rdf.article_nquads` writes them; bytes spare a caller that needs them too a
+        second encoding); an rdflib Graph is put in the article's graph. Loading is chunked through
         `bulk_load`, which is fast but not transactional, so the hash and the graph change in an
         order that a kill at any point leaves safe: an article's hash goes first, then its old
-        graph, and its new hash is written only once its new graph is loaded. An interrupted
-        call leaves articles without a hash (loaded or not), which a resumed build loads again;
-        a hash always stands for its whole graph.
+        graph, and its new hash is written only once its new graph is loaded. An interrupted call
+        leaves articles without a hash (loaded or not), which a resumed build loads again; a hash
+        always stands for its whole graph.
 
         An article whose N-Quads do not load is left out (no graph, no hash) and the rest of its
         chunk loads: `drain` returns it as a `LoadFailure`. With `wait`, such a failure is raised.

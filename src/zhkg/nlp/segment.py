@@ -3,7 +3,7 @@
 One `jieba.Tokenizer` instance per process (never jieba's global one, which other code in the same
 process may reconfigure), loaded once (`zhkg.resources`) and reused: loading the dictionary costs
 about a second.
-Words come from `zhkg.wordseg`, jieba's own algorithm and dictionary compiled (ten times faster,
+Words come from `zhkg.nlp.wordseg`, jieba's own algorithm and dictionary compiled (ten times faster,
 the same words: tests/test_wordseg.py).
 """
 
@@ -76,7 +76,8 @@ def segmenter() -> Segmenter:
 def words(text: str, offset: int = 0) -> list[tuple[str, int, int]]:
     """jieba's words of `text` as (word, start, end), offsets shifted by `offset`.
 
-    What `tokenizer().tokenize(text)` gives, from `zhkg.wordseg` (jieba's algorithm compiled)."""
+    What `tokenizer().tokenize(text)` gives, from `zhkg.nlp.wordseg` (jieba's algorithm
+    compiled)."""
     return words_many([text], [offset])[0]
 
 

@@ -1,7 +1,7 @@
 """Bylines: the publisher in the dateline, the reporters and photographers at the top of the
 article, the editors at its foot.
 
-Chinese bylines run names together ("记者甲乙丙丁"): `zhkg.names.split_names` cuts them.
+Chinese bylines run names together ("记者甲乙丙丁"): `zhkg.nlp.names.split_names` cuts them.
 """
 
 from __future__ import annotations

@@ -41,13 +41,22 @@ SUPERCLASS: dict[EntityType, EntityType] = {
 }
 
 
+#: The same, looked up by any name (a class read from RDF, say), not only an EntityType.
+_SUPERCLASS_OF_NAME: dict[str, EntityType] = {k: v for k, v in SUPERCLASS.items()}
+
+
+def superclass(type_: str) -> EntityType | None:
+    """The direct superclass of an entity class (None for a root class or any other name)."""
+    return _SUPERCLASS_OF_NAME.get(type_)
+
+
 def is_a(type_: str, ancestor: EntityType) -> bool:
     """Whether `type_` is `ancestor` or one of its subclasses."""
     t: str | None = type_
     while t is not None:
         if t == ancestor:
             return True
-        t = SUPERCLASS.get(t)  # type: ignore[call-overload]
+        t = superclass(t)
     return False
 
 
@@ -56,10 +65,10 @@ def most_specific(types: Iterable[str]) -> list[str]:
     present = set(types)
     general = set()
     for t in present:
-        parent = SUPERCLASS.get(t)  # type: ignore[call-overload]
+        parent = superclass(t)
         while parent is not None:
             general.add(parent)
-            parent = SUPERCLASS.get(parent)
+            parent = superclass(parent)
     return sorted(present - general)
 
 

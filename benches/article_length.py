@@ -10,7 +10,7 @@ or the sentences of `../shared/data` (CLUENER2020 train, People's Daily dev), sh
 time round (`data`). Each size runs in a child process of its own, so its peak RSS is its own.
 The child warms the models and extracts a short article once (so one-time costs are not counted
 against the smallest size), then times
-`zhkg.pipeline.extract_document` (mentions and relations; with `--rdf` the article's N-Quads as
+`zhkg.pipeline.work.extract_document` (mentions and relations; with `--rdf` the article's N-Quads as
 well) and `jieba.lcut` on the same text, in CPU seconds. It prints the time per character of
 both, their ratio (flat from the smallest to the largest size when extraction is linear), and
 the peak RSS while extracting with its rise over the warmed process's RSS before (Linux).
@@ -92,19 +92,22 @@ def _reset_peak() -> None:
 def child(size: int, source: str, data: Path, with_rdf: bool) -> dict[str, float]:
     import jieba
 
-    from zhkg import pipeline, rdf, resolve
+    from zhkg import resources
+    from zhkg.extract import resolve
+    from zhkg.graph import rdf
     from zhkg.model import Document
+    from zhkg.pipeline import work
 
     text = article(size, source, data)
-    pipeline.warm()
-    pipeline.extract_document(Document(id="warm", text=article(3000, source, data)))
+    resources.warm()
+    work.extract_document(Document(id="warm", text=article(3000, source, data)))
     jieba.setLogLevel(60)
     jieba.initialize()
     doc = Document(id="long", text=text)
     _reset_peak()
     before = _status_mb("VmRSS")
     t0 = time.process_time()
-    ex = pipeline.extract_document(doc)
+    ex = work.extract_document(doc)
     if with_rdf:
         rdf.article_nquads(ex, resolve.iris(ex))
     t_extract = time.process_time() - t0

@@ -85,7 +85,7 @@ def bench_huge(path: Path, mb: int, jsonl: bool) -> None:
 
 def bench_ids(n: int) -> None:
     """The one per-corpus structure: the set of ids given out (duplicate detection)."""
-    from zhkg.read import _Run
+    from zhkg.read.inputs import Run as _Run
 
     ids = [f"article-{i:09d}" for i in range(n)]
     run = _Run(on_error=lambda e: None, max_bytes=None)

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from zhkg.push import push
-from zhkg.serve import EndpointConfig, SparqlEndpoint
+from zhkg.graph.push import push
+from zhkg.query.endpoint import EndpointConfig, SparqlEndpoint
 
 Z = "https://w3id.org/zhkg/"
 

@@ -4,8 +4,8 @@
 
 Articles are generated (invented names, ~2,000 characters, 40 mentions and 15 relations each,
 entities shared across articles so the entities graph has real work), turned into N-Quads with
-`zhkg.rdf.article_nquads`, loaded with `Store.replace_articles`, loaded again (the replace path),
-then `refresh_entities` with a fake gazetteer, `write_exports`, and each packaged query.
+`zhkg.graph.rdf.article_nquads`, loaded with `Store.replace_articles`, loaded again (the replace
+path), then `refresh_entities` with a fake gazetteer, `write_exports`, and each packaged query.
 `--rdflib` also times rdflib parsing graph.nt into its memory store, for comparison with
 pyoxigraph's bulk load of the same triples. Prints figures, asserts nothing.
 """
@@ -19,12 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from zhkg import rdf
-from zhkg.export import write_exports
-from zhkg.gazetteer import Division
+from zhkg.graph import rdf
+from zhkg.graph.entities import refresh_entities
+from zhkg.graph.export import write_exports
+from zhkg.graph.store import Store
 from zhkg.model import Document, Evidence, Extraction, Mention, Relation
-from zhkg.query import execute, packaged_queries
-from zhkg.store import Store
+from zhkg.nlp.gazetteer import Division
+from zhkg.query.run import execute, packaged_queries
 
 ID = "https://w3id.org/zhkg/id/"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -144,7 +145,7 @@ def main() -> None:
             print(f"replace_articles (all replaced): {dt:.2f} s, {quads / dt:,.0f} quads/s; "
                   f"store holds {st.count():,} quads")
             t = time.perf_counter()
-            summary = st.refresh_entities(lambda _t, names: max(sorted(names), key=len), gaz)
+            summary = refresh_entities(st, lambda _t, names: max(sorted(names), key=len), gaz)
             print(f"refresh_entities: {time.perf_counter() - t:.2f} s, {summary.entities:,} "
                   f"entities, {summary.places:,} places, {summary.triples:,} triples")
             t = time.perf_counter()

@@ -4,9 +4,10 @@
 
 The articles are the first of `benches/throughput.py`'s corpus (~1,500 characters each). Each
 step runs over all of them, best of 3, CPU time of this process: jieba's words (compiled,
-`zhkg.segment.words_many`), the tagger in the news domain and in People's Daily's, the whole of
-`zhkg.mentions.find_mentions`, `zhkg.pipeline.extract_document` (mentions and relations), and the
-article's RDF (`zhkg.rdf.article_nquads`); and, for scale, bare `jieba.lcut` on the same texts.
+`zhkg.nlp.segment.words_many`), the tagger in the news domain and in People's Daily's, the whole
+of `zhkg.extract.mentions.find_mentions`, `zhkg.pipeline.work.extract_document` (mentions and
+relations), and the article's RDF (`zhkg.graph.rdf.article_nquads`); and, for scale, bare
+`jieba.lcut` on the same texts.
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import throughput  # noqa: E402
 
-from zhkg import mentions, pipeline, rdf, resolve, segment  # noqa: E402
+from zhkg import resources  # noqa: E402
+from zhkg.extract import mentions, resolve  # noqa: E402
+from zhkg.graph import rdf  # noqa: E402
 from zhkg.model import Document  # noqa: E402
-from zhkg.tagger import DOMAIN_PD, Tagger  # noqa: E402
+from zhkg.nlp import segment  # noqa: E402
+from zhkg.nlp.tagger import DOMAIN_PD, Tagger  # noqa: E402
+from zhkg.pipeline.work import extract_document  # noqa: E402
 
 
 def best(run: Callable[[], Any], rounds: int = 3) -> tuple[Any, float]:
@@ -45,7 +50,7 @@ def main() -> None:
     docs = [Document(id=i, text=t)
             for i, t in list(throughput.articles(texts, 1))[: args.articles]]
     chars = sum(len(d.text) for d in docs)
-    pipeline.warm()
+    resources.warm()
     import jieba
 
     jieba.setLogLevel(60)
@@ -61,11 +66,11 @@ def main() -> None:
     _, t_news = best(lambda: [tagger.tag_many(t, w) for t, w in local])
     _, t_pd = best(lambda: [tagger.tag_many(t, w, DOMAIN_PD) for t, w in local])
     _, t_mentions = best(lambda: [mentions.find_mentions(d) for d in docs])
-    exs, t_extract = best(lambda: [pipeline.extract_document(d) for d in docs])
+    exs, t_extract = best(lambda: [extract_document(d) for d in docs])
     _, t_rdf = best(lambda: [rdf.article_nquads(ex, resolve.iris(ex)) for ex in exs])
     _, t_jieba = best(lambda: [jieba.lcut(d.text) for d in docs])
     print(f"{len(docs)} articles, {chars:,} characters; CPU time per character, best of 3:")
-    for name, secs in [("words (zhkg.wordseg)", t_words), ("tagger, news domain", t_news),
+    for name, secs in [("words (zhkg.nlp.wordseg)", t_words), ("tagger, news domain", t_news),
                        ("tagger, People's Daily domain", t_pd),
                        ("find_mentions (all of the above and more)", t_mentions),
                        ("extract_document (mentions + relations)", t_extract),

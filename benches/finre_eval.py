@@ -1,4 +1,4 @@
-"""Figures of the company relation model (zhkg.company_relations): accuracy and speed.
+"""Figures of the company relation model (zhkg.nlp.company_relations): accuracy and speed.
 
     .venv/bin/python benches/finre_eval.py [--data ../shared/data]
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zhkg import company_relations as cr
-from zhkg import train_relations as tr
-from zhkg.segment import words
+from zhkg.nlp import company_relations as cr
+from zhkg.nlp import train_relations as tr
+from zhkg.nlp.segment import words
 
 HERE = Path(__file__).parent
 

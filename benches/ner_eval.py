@@ -2,9 +2,9 @@
 
     .venv/bin/python benches/ner_eval.py [--data DIR] [--model FILE] [--split test|dev]
 
-Prints exact-span P/R/F1 per label and micro for CLUENER2020 (name, company, government,
-position) and People's Daily (PER, LOC, ORG): first the statistical tagger alone, then the whole
-extractor (tagger + gazetteers + patterns + filters, `zhkg.mentions.find_mentions`) with its types
+Prints exact-span P/R/F1 per label and micro for CLUENER2020 (name, company, government, position)
+and People's Daily (PER, LOC, ORG): first the statistical tagger alone, then the whole extractor
+(tagger + gazetteers + patterns + filters, `zhkg.extract.mentions.find_mentions`) with its types
 mapped back to each corpus's labels; then the extractor on the two seed articles against the
 hand-written gold (tests/data/seeds_gold.json); then characters per second of tagging on one core:
 the tagger alone (jieba's words computed beforehand, as the pipeline passes them) and with jieba.
@@ -18,14 +18,16 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from zhkg import train
-from zhkg.evaluate import CORPUS_LABELS, format_report, load_gold, score_documents
-from zhkg.mentions import find_mentions
+from zhkg.extract.context import SETTINGS, Settings
+from zhkg.extract.evaluate import CORPUS_LABELS, format_report, load_gold, score_documents
+from zhkg.extract.mentions import find_mentions
 from zhkg.model import Document
-from zhkg.pipeline import extract_document, extraction_record
+from zhkg.nlp import train
+from zhkg.nlp.segment import words, words_many
+from zhkg.nlp.tagger import Tagger
+from zhkg.pipeline.extract import extraction_record
+from zhkg.pipeline.work import extract_document
 from zhkg.read import iter_documents
-from zhkg.segment import words, words_many
-from zhkg.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +46,7 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
     """Best-of-`rounds` characters per second of: crfsuite tagging sentence by sentence (the
     reference), the compiled tagger over all sentences at once (what the pipeline runs, for a
     document's sentences), and the latter after computing the words (jieba's, compiled:
-    `zhkg.segment.words_many`); words given except for the last."""
+    `zhkg.nlp.segment.words_many`); words given except for the last."""
     n = sum(len(t) for t in texts)
     ws = [words(t) for t in texts]
     tagger.tag_many(texts[:1], ws[:1])  # compile before timing
@@ -56,8 +58,8 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
 
     runs = {
         "crfsuite (features + CRF + marginals)": crfsuite,
-        "compiled (zhkg.crf, tag_many)": lambda: tagger.tag_many(texts, ws),
-        "words (zhkg.wordseg) + compiled": lambda: tagger.tag_many(
+        "compiled (zhkg.nlp.crf, tag_many)": lambda: tagger.tag_many(texts, ws),
+        "words (zhkg.nlp.wordseg) + compiled": lambda: tagger.tag_many(
             texts, words_many(texts, [0] * len(texts))),
     }
     for _ in range(rounds):
@@ -68,13 +70,14 @@ def speed(tagger: Tagger, texts: Sequence[str], rounds: int = 3) -> dict[str, fl
     return best
 
 
-def extractor_spans(examples: Sequence[train.Example], corpus: str) -> list[list[Span]]:
+def extractor_spans(examples: Sequence[train.Example], corpus: str, tagger: Tagger | None = None,
+                    settings: Settings = SETTINGS) -> list[list[Span]]:
     """The whole extractor's mentions of each sentence, in the corpus's labels."""
     labels = CORPUS_LABELS[corpus]
     return [
         [
             (m.start, m.end, labels[m.type])
-            for m in find_mentions(Document(str(i), ex.text))
+            for m in find_mentions(Document(str(i), ex.text), tagger, settings)
             if m.type in labels
         ]
         for i, ex in enumerate(examples)

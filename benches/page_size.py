@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from _pagegraph import synthetic_graph  # noqa: E402
 
-from zhkg import analytics, view  # noqa: E402
+from zhkg import view  # noqa: E402
+from zhkg.view import analytics  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

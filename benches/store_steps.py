@@ -2,10 +2,10 @@
 
     .venv/bin/python benches/store_steps.py entities|page STORE_DIR [--page-out FILE]
 
-`entities` recomputes the entities graph (`Store.refresh_entities`, as `zhkg build` does after
-loading); `page` draws the page of the 2,000 most connected entities
-(`pipeline.write_page_from_store`). Run each in its own process, so the peak RSS printed is that
-step's (with the store open). Used on a 100,000-article store kept by `benches/throughput.py
+`entities` recomputes the entities graph (`zhkg.graph.entities.refresh_entities`, as `zhkg build`
+does after loading); `page` draws the page of the 2,000 most connected entities
+(`zhkg.pipeline.page.write_page_from_store`). Run each in its own process, so the peak RSS printed
+is that step's (with the store open). Used on a 100,000-article store kept by `benches/throughput.py
 --keep`, whose own run measures extraction and loading.
 """
 
@@ -16,9 +16,11 @@ import resource
 import time
 from pathlib import Path
 
-from zhkg import gazetteer, resolve
-from zhkg.pipeline import write_page_from_store
-from zhkg.store import Store
+from zhkg.extract import resolve
+from zhkg.graph.entities import refresh_entities
+from zhkg.graph.store import Store
+from zhkg.nlp import gazetteer
+from zhkg.pipeline.page import write_page_from_store
 
 
 def main() -> None:
@@ -31,7 +33,7 @@ def main() -> None:
         with Store.open(args.store) as st:
             n = st.count()
             t = time.perf_counter()
-            r = st.refresh_entities(resolve.canonical_name, gazetteer)
+            r = refresh_entities(st, resolve.canonical_name, gazetteer)
             print(f"quads {n:,}; entities: {r.entities:,} labelled, {r.places:,} places, "
                   f"{r.triples:,} triples")
     else:

@@ -12,12 +12,12 @@ file in a temporary folder.
 Printed:
 * the corpus (articles, characters);
 * `jieba.lcut` over the same article texts, in this process, one core: characters/s;
-* the build (`zhkg.pipeline.build`, in a child process so its memory is its own): wall seconds by
-  step, characters/s end to end (all steps) and for the extract-and-load step, the same per core
-  (divided by --jobs), characters per CPU-second (user+system of the build and its workers, which
-  other load on the machine does not inflate), the CPU seconds of each step (`BuildReport.
-  cpu_seconds`) and each as a multiple of jieba's time, and the ratio build time / jieba time on
-  the same text (per core: build wall x jobs / jieba wall);
+* the build (`zhkg.pipeline.build.build`, in a child process so its memory is its own): wall
+  seconds by step, characters/s end to end (all steps) and for the extract-and-load step, the same
+  per core (divided by --jobs), characters per CPU-second (user+system of the build and its workers,
+  which other load on the machine does not inflate), the CPU seconds of each step (`BuildReport.
+  cpu_seconds`) and each as a multiple of jieba's time, and the ratio build time / jieba time on the
+  same text (per core: build wall x jobs / jieba wall);
 * peak RSS of the build process and of its largest worker;
 * store load: the build's article graphs loaded into a fresh store through
   `Store.replace_articles` (the build's path): triples/s;
@@ -120,7 +120,7 @@ def jieba_seconds(corpus: Path, limit: int = 0) -> float:
 
 CHILD = r"""
 import json, resource, sys, time
-from zhkg.pipeline import build
+from zhkg.pipeline.build import build
 args = json.loads(sys.argv[1])
 t0 = time.perf_counter()
 report = build([args["corpus"]], args["out"], jobs=args["jobs"], engine=args["engine"],
@@ -153,7 +153,7 @@ def run_build(corpus: Path, out: Path, jobs: int, engine: str, page: bool,
 
 def store_load(out: Path) -> tuple[int, float]:
     """The build's article graphs (graph.nq) loaded afresh through Store.replace_articles."""
-    from zhkg.store import Store
+    from zhkg.graph.store import Store
 
     prefix = "<https://w3id.org/zhkg/graph/article/"
     graphs: dict[str, list[str]] = {}
@@ -168,15 +168,15 @@ def store_load(out: Path) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "store") as store:
         t0 = time.perf_counter()
         store.replace_articles(items)
-        store.inner.flush()
+        store.flush()
         secs = time.perf_counter() - t0
     return triples, secs
 
 
 QUERY_CHILD = r"""
 import json, statistics, sys, time
-from zhkg.query import execute
-from zhkg.store import Store
+from zhkg.query.run import execute
+from zhkg.graph.store import Store
 store_path, name, bindings = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 with Store.open(store_path, read_only=True) as store:
     times, rows = [], 0
@@ -193,8 +193,8 @@ def query_latency(out: Path, timeout: float) -> Iterator[tuple[str, float | None
     """(name, median seconds or None if over `timeout`, rows) of each packaged query.
 
     Each query runs in its own process, so one that runs away is stopped at `timeout`."""
-    from zhkg.query import packaged_queries
-    from zhkg.store import Store
+    from zhkg.graph.store import Store
+    from zhkg.query.run import packaged_queries
 
     with Store.open(out / "store", read_only=True) as store:
         # An article that states relations, so `article` has rows to return.

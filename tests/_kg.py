@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from zhkg.gazetteer import Division
 from zhkg.model import Document, Evidence, Extraction, Mention, Relation
+from zhkg.nlp.gazetteer import Division
 
 TEXT = (
     "记者张明报道。辽宁省委常委、沈阳市委书记王建国会见了东方重工集团有限公司董事长。"

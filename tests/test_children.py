@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from zhkg import pipeline
+from zhkg.pipeline.build import build as run_build
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -33,18 +33,19 @@ pytestmark = [
 # named by argv[3] stalls in its worker process after printing "worker PID".
 CHILD = """
 import os, sys, time
-from zhkg import export, pipeline
+from zhkg.graph import export
+from zhkg.pipeline import engines, page
 
 def stall(*args, **kwargs):
     os.write(1, f"worker {os.getpid()}\\n".encode())  # one write: lines never interleave
     time.sleep(120)
 
 if sys.argv[3] == "extraction":
-    pipeline.process_document = stall
+    engines.process_document = stall
 else:  # the exports' writers (made parallel whatever the size) and the page
     export.PARALLEL_MIN_BYTES = 0
     export._write_rdf = stall
-    pipeline.draw_page = stall
+    page.draw_page = stall
 sys.argv = ["zhkg", "build", sys.argv[1], "-o", sys.argv[2], "-j", "2"]
 from zhkg.cli import main
 main()
@@ -132,7 +133,7 @@ def test_workers_die_with_a_build_killed_during_the_exports_and_the_page(
     assert status == -signal.SIGKILL
     assert _gone(build.workers, within=10), "workers outlived the build"
     assert list(out.glob(".export-*"))  # nobody could clean up: the next run does
-    report = pipeline.build([SEEDS], out, jobs=1, page=False)
+    report = run_build([SEEDS], out, jobs=1, page=False)
     assert report.ok and report.articles_skipped_unchanged == 2
     assert not list(out.glob(".export-*")) and not list(out.glob(".spool-*"))
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhkg.cli import cli
-from zhkg.store import Store
+from zhkg.graph.store import Store
 
 ARTICLE = "杭州市出台新规\n2024-01-02\n浙江省杭州市人民政府发布《数字经济促进方案》。\n"
 
@@ -125,3 +125,35 @@ def test_a_read_only_output_folder_is_named_with_the_reason(tmp_path: Path) -> N
         locked.chmod(0o700)
     assert result.exit_code == 1
     assert f"cannot write {locked / 'x.jsonl'}: Permission denied" in result.output
+
+
+def test_evaluate_scores_what_extract_wrote_against_a_gold_file(tmp_path: Path) -> None:
+    from zhkg.extract.evaluate import format_report, load_gold, score_documents
+
+    src = _folder(tmp_path / "in", {"a.txt": ARTICLE})
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps({"documents": [{"id": "a", "entities": [
+        {"name": "杭州", "type": "City", "forms": ["杭州市"]},
+        {"name": "市府", "type": "GovernmentBody", "forms": ["杭州市人民政府"]},
+        {"name": "方案", "type": "Policy", "forms": ["数字经济促进方案"]}],
+        "relations": [{"subject": "市府", "predicate": "issues", "object": "方案"}]}]},
+        ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "a.jsonl"
+    assert CliRunner().invoke(cli, ["extract", str(src), "-o", str(out)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["evaluate", str(gold), str(out)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert result.output == format_report(score_documents(load_gold(gold), records)) + "\n"
+    assert "relations (all)" in result.output
+    (tmp_path / "bad.jsonl").write_text("{not json\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate", str(gold), str(tmp_path / "bad.jsonl")])
+    assert result.exit_code == 1 and "bad.jsonl:1: not a JSON line" in result.output
+
+
+def test_train_is_a_subcommand_with_the_trainers_own_options(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", "--help"])
+    assert result.exit_code == 0
+    assert "usage: zhkg train" in result.output and "--tune" in result.output
+    result = CliRunner().invoke(cli, ["train", "--data", str(tmp_path / "none"), "--out",
+                                      str(tmp_path / "m.crfsuite")])
+    assert result.exit_code == 1 and "none" in result.output and "Traceback" not in result.output

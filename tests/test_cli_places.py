@@ -4,8 +4,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from zhkg import gazetteer
 from zhkg.cli import cli
+from zhkg.nlp import gazetteer
 
 
 def test_places_lists_every_match_with_the_place_meant() -> None:

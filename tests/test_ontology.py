@@ -8,7 +8,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import PROV, SKOS
 
-from zhkg.model import ENTITY_TYPES, PREDICATES
+from zhkg.model import ENTITY_TYPES, PLACES, PREDICATES, SUPERCLASS
 from zhkg.namespace import ORG, SCHEMA, ZHKG
 
 ONTOLOGY = Path(__file__).parents[1] / "ontology" / "zhkg.ttl"
@@ -84,6 +84,15 @@ def test_alignment(onto: Graph, term: str, relation: URIRef, parent: URIRef) -> 
 def test_place_subclasses_are_places(onto: Graph) -> None:
     for t in ("Country", "Province", "City", "District", "DevelopmentZone"):
         assert (URIRef(NS + t), RDFS.subClassOf, ZHKG.Place) in onto
+    assert set(PLACES) == {"Place", "Country", "Province", "City", "District", "DevelopmentZone"}
+
+
+def test_the_model_class_hierarchy_is_the_ontologys(onto: Graph) -> None:
+    # the groups (PLACES, ORGANISATIONS, PERSONS) and `most_specific` are derived from it
+    types = set(ENTITY_TYPES)
+    pairs = ((str(s)[len(NS):], str(o)[len(NS):]) for s, o in onto.subject_objects(RDFS.subClassOf))
+    in_ontology = {s: o for s, o in pairs if s in types and o in types}
+    assert in_ontology == SUPERCLASS
 
 
 def test_model_vocabulary_is_in_the_ontology(onto: Graph) -> None:

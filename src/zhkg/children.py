@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from zhkg.errors import Interrupted
 
-__all__ = ["POLL_SECONDS", "future_result", "kill_workers", "on_sigterm", "pool_result",
+__all__ = ["POLL_SECONDS", "cpus", "future_result", "kill_workers", "on_sigterm", "pool_result",
            "wait_futures", "worker_setup"]
 
 _PR_SET_PDEATHSIG = 1
@@ -37,6 +37,14 @@ _PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 0.2
 
 T = TypeVar("T")
+
+
+def cpus() -> int:
+    """The CPUs this process may use: how many workers to start by default."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def worker_setup(parent: int) -> None:

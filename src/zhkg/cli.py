@@ -1,5 +1,8 @@
 """The command line: parse arguments, call the library, turn errors into messages.
 
+Each command imports what it runs when it runs (the extractor's models, the store, the page
+take a second or more to import), so `zhkg --help` and a mistyped option answer at once.
+
 Exit status: 0 everything processed; 1 some inputs or articles were skipped (the rest written) or
 the command failed; 2 usage error (click's own); 128 + the signal's number after Ctrl-C or
 SIGTERM (130, 143), which stop a command cleanly. Library errors (`ZhkgError`) print one line on
@@ -8,7 +11,9 @@ stderr; any other exception is a bug and shows its traceback only with `--debug`
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +92,7 @@ _max_article_chars = click.option(
 @_max_article_chars
 def extract(paths: tuple[Path, ...], output: Path, max_article_chars: int) -> None:
     """Mentions and relations of each article, one JSON line per article (no graph)."""
-    from zhkg.pipeline import extract_to_jsonl
+    from zhkg.pipeline.extract import extract_to_jsonl
 
     n, errors = extract_to_jsonl(paths, output, on_error=_report_input_error,
                                  max_article_chars=max_article_chars)
@@ -115,7 +120,7 @@ def build(paths: tuple[Path, ...], output: Path, jobs: int | None, engine: str,
           scheduler: str | None, max_nodes: int, no_page: bool, no_exports: bool,
           max_article_chars: int) -> None:
     """Build the knowledge graph of PATHS into OUTPUT (adds to an existing build)."""
-    from zhkg.pipeline import build as run_build
+    from zhkg.pipeline.build import build as run_build
 
     progress = _Progress()
     try:
@@ -146,11 +151,9 @@ class _Progress:
         self.last = 0.0
 
     def __call__(self, loaded: int, read: int) -> None:
-        import time
-
         if self.tty:
             if self.bar is None:
-                from tqdm import tqdm
+                from tqdm import tqdm  # a tenth of a second: only a terminal draws a bar
 
                 self.bar = tqdm(unit="article", desc="build", dynamic_ncols=True)
             self.bar.total = max(read, loaded)
@@ -191,7 +194,7 @@ class _Progress:
 def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
           workers: int, memory_mb: int, cors: str | None, quiet: bool) -> None:
     """Serve the store over the SPARQL 1.1 Protocol at /sparql, with a query page at /."""
-    from zhkg.serve import EndpointConfig, SparqlEndpoint, is_loopback
+    from zhkg.query.endpoint import EndpointConfig, SparqlEndpoint, is_loopback
 
     config = EndpointConfig(store=store, host=host, port=port, allow_update=allow_update,
                             timeout=timeout, max_rows=max_rows, workers=workers,
@@ -219,7 +222,7 @@ def serve(store: Path, host: str, port: int, allow_update: bool, timeout: float,
               help="Seconds to wait for each answer.")
 def push(store: Path, endpoint: str, timeout: float) -> None:
     """Send every graph to a triple store, one named graph per article (PUT replaces it)."""
-    from zhkg.push import push as push_graphs
+    from zhkg.graph.push import push as push_graphs
 
     report = push_graphs(store, endpoint, timeout=timeout)
     click.echo(f"pushed {len(report.graphs)} graphs, {report.triples} triples to {report.endpoint}")
@@ -233,7 +236,7 @@ def push(store: Path, endpoint: str, timeout: float) -> None:
               help="Read the text from a UTF-8 file instead of the argument.")
 def places(text: str | None, file: Path | None) -> None:
     """List the place names in TEXT: offsets, kind, and the division or country meant."""
-    from zhkg.gazetteer import find_places, resolve
+    from zhkg.nlp.gazetteer import find_places, resolve
 
     if file is not None:
         text = file.read_text(encoding="utf-8")
@@ -277,7 +280,7 @@ def _binding(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
           allow_service: bool, list_: bool) -> None:
     """Run QUERY on the store: SPARQL text, a .rq file, or a packaged query's name."""
-    from zhkg.query import packaged_queries, run
+    from zhkg.query.run import packaged_queries, run
 
     if list_:
         for name, about in packaged_queries().items():
@@ -294,8 +297,8 @@ def query(query: str | None, store: Path, fmt: str, bindings: dict[str, str],
               help="The build folder (the one given to `zhkg build -o`); the files go there.")
 def export_(output: Path) -> None:
     """Write the export files (ttl, nt, jsonld, trig, nq) of a build's store again."""
-    from zhkg.export import write_exports
-    from zhkg.store import Store
+    from zhkg.graph.export import write_exports
+    from zhkg.graph.store import Store
 
     with Store.open(output / "store", read_only=True) as store:
         summary = write_exports(store, output)
@@ -308,7 +311,7 @@ def export_(output: Path) -> None:
               help="The build folder (the one given to `zhkg build -o`).")
 def remove(article_ids: tuple[str, ...], output: Path) -> None:
     """Take articles out of a build; the exports and the page are regenerated."""
-    from zhkg.export import remove_articles
+    from zhkg.pipeline.remove import remove_articles
 
     report = remove_articles(output, list(article_ids))
     for doc_id in report.missing:
@@ -342,7 +345,7 @@ def _graph_source(fn: Any) -> Any:
 
 def _load_network(store: Path | None, rdf: Path | None, around: str | None, depth: int,
                   article: str | None, max_nodes: int | None) -> Any:
-    from zhkg.view import load_network
+    from zhkg.view.sources import load_network
 
     if store is None and rdf is None:
         store = Path("output/store")
@@ -360,7 +363,7 @@ def view(store: Path | None, rdf: Path | None, around: str | None, depth: int,
          article: str | None, max_nodes: int | None, output: Path, title: str | None,
          show_articles: bool) -> None:
     """Write the interactive page (one self-contained HTML file) of the graph or a part of it."""
-    from zhkg.view import write_page
+    from zhkg.view.page import write_page
 
     network = _load_network(store, rdf, around, depth, article, max_nodes)
     if title is None:
@@ -385,9 +388,7 @@ def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
           article: str | None, max_nodes: int | None, fmt: str, top: int,
           graphml: Path | None, gexf: Path | None) -> None:
     """Counts by type, the most central entities (degree, PageRank) and communities."""
-    import json
-
-    from zhkg import analytics
+    from zhkg.view import analytics
 
     network = _load_network(store, rdf, around, depth, article, max_nodes)
     figures = analytics.stats(network, top=top)
@@ -401,3 +402,26 @@ def stats(store: Path | None, rdf: Path | None, around: str | None, depth: int,
     if gexf is not None:
         analytics.write_gexf(network, gexf)
         click.echo(f"GEXF -> {shown(gexf)}", err=True)
+
+
+# -- train, evaluate -----------------------------------------------------------------------------
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+             add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train(args: tuple[str, ...]) -> None:
+    """Retrain the name tagger from the annotated corpora (see `zhkg train --help`)."""
+    from zhkg.nlp import train as training
+
+    sys.exit(training.main(list(args)))
+
+
+@cli.command()
+@click.argument("gold", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("extracted", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def evaluate(gold: Path, extracted: Path) -> None:
+    """Score `zhkg extract` output (EXTRACTED) against a hand-written gold annotation (GOLD)."""
+    from zhkg.extract.evaluate import evaluate_file, format_report
+
+    click.echo(format_report(evaluate_file(gold, extracted)))

@@ -6,8 +6,8 @@ keeps this list and the Turtle file in sync.
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib import RDF, XSD, Namespace, URIRef
+from rdflib.namespace import PROV, RDFS, SKOS, DefinedNamespace
 
 #: Where entity, article and graph IRIs live; the same name gives the same IRI in every build.
 BASE = "https://w3id.org/zhkg/"
@@ -82,3 +82,19 @@ class ZHKG(DefinedNamespace):
     sentenceEnd: URIRef
     method: URIRef
     confidence: URIRef
+
+
+#: Prefixes used by every serialisation (Turtle, TriG, JSON-LD @context, query output).
+PREFIXES: dict[str, str] = {
+    "zhkg": str(ZHKG._NS),
+    "id": str(ID),
+    "article": str(ARTICLE),
+    "graph": str(GRAPH),
+    "schema": str(SCHEMA),
+    "org": str(ORG),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+}

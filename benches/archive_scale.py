@@ -16,21 +16,26 @@ vocabulary is that of the base graph). The entities graph goes in once. The resu
 
 Stores, each used only when its program is installed (nothing is installed by this script):
 * `oxigraph`: the Oxigraph server (`pip install oxigraph`, which `pip install -e '.[test]'`
-  brings): `oxigraph load` (the bulk loader, all files at once), then `oxigraph serve-read-only
-  --union-default-graph`; the same engine and on-disk format as zhkg's own store.
+  brings): `oxigraph load` (the bulk loader, all files at once), `oxigraph optimize`, `oxigraph
+  serve-read-only --union-default-graph`, then `oxigraph dump`; the same engine and on-disk format
+  as zhkg's own store.
 * `virtuoso`: OpenLink Virtuoso open source (Debian: `apt-get install virtuoso-opensource-7-bin`,
   which brings the `virtuoso-t` server and `isql-vt`, no system service): a fresh database with
-  `--virtuoso-memory-gb` of buffers, the RDF bulk loader (`ld_dir`, one `rdf_loader_run()` per
-  file in parallel, `checkpoint`), its `/sparql` endpoint (all graphs are the default graph).
-  Virtuoso's SPARQL has no `LATERAL`, so the `why` query goes with its `LATERAL { OPTIONAL {...} }`
-  as a plain `OPTIONAL {...}` (same rows).
+  `--virtuoso-memory-gb` of buffers, the RDF bulk loader (`ld_add` of each file, one
+  `rdf_loader_run()` per file in parallel, `checkpoint`), its `/sparql` endpoint (all graphs are
+  the default graph). Virtuoso's SPARQL has no `LATERAL`, so the `why` query goes with its
+  `LATERAL { OPTIONAL {...} }` as a plain `OPTIONAL {...}` (same rows).
+Each store first loads the base graph alone into a fresh store: its texts are all distinct, as an
+archive's are, so its disk a quad is the one the copies (which repeat their texts) cannot give.
 
-Servers bind to 127.0.0.1 on free ports, and are stopped by this script however it ends.
+Servers bind to 127.0.0.1 on free ports, and are stopped by this script when it ends, also on
+Ctrl-C or SIGTERM.
 
 Printed: the base build (articles, characters, quads, its step times) and the scaled graph; per
-store: load wall time and quads/s, CPU seconds, the loader's peak RSS, disk bytes per quad after
-loading, the quads the server counts, and each packaged query over HTTP (JSON results): its first
-run on the fresh server and the median of `--runs` more, and its rows. With `--corpus-steps`, on
+store: the base graph's load and disk a quad; the scaled graph's load wall time and quads/s, CPU
+seconds, the loader's peak RSS, disk bytes per quad after loading, the quads the server counts,
+and each packaged query over HTTP (JSON results): its first run on the fresh server and the
+median of `--runs` more, and its rows. With `--corpus-steps`, on
 the Oxigraph store: `zhkg build` of an empty folder on it (the entities refresh and the page, as
 at the end of every build) and `zhkg export` (the five files), each with its time and peak RSS.
 Last, what a 10-million-article archive costs, computed from the figures above.
@@ -550,6 +555,7 @@ def main() -> None:
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the servers are stopped
     work = Path(tempfile.mkdtemp(prefix="archive-scale-", dir=args.work))
     try:
         bench(args, work)

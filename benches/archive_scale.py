@@ -293,8 +293,8 @@ def without_lateral(query: str) -> str:
 
 def with_values(query: str, bindings: dict[str, str]) -> str:
     """The query with its bindings as a VALUES block opening its WHERE clause, as `zhkg query
-    --bind` sends them (see zhkg.query)."""
-    from zhkg.query import parse_binding
+    --bind` sends them (see zhkg.query.run)."""
+    from zhkg.query.run import parse_binding
 
     if not bindings:
         return query
@@ -337,8 +337,8 @@ def count_quads(url: str, timeout: float) -> int:
 
 
 def packaged_queries(scaled: Scaled, lateral: bool) -> Iterator[tuple[str, str]]:
-    from zhkg.query import packaged_queries as names
-    from zhkg.query import resolve_query
+    from zhkg.query.run import packaged_queries as names
+    from zhkg.query.run import resolve_query
 
     bindings = {"article": {"id": scaled.some_article}, "why": {"subject": scaled.busiest}}
     for name in names():
